@@ -1,0 +1,79 @@
+# st — self-training toolchain. `make` builds and runs the default demo; `make test` runs every test.
+# `make help` lists targets and variables.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+SWIFT    ?= swift
+# PORTABLE=1 builds for any x86-64/arm64 CPU instead of this machine's vector units (AVX2/FMA/AVX-512).
+PORTABLE ?= 0
+ifeq ($(PORTABLE),0)
+CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xcc -march=native
+endif
+BUILD_FLAGS := -c release $(CPU_FLAGS)
+BIN      := $(CURDIR)/.build/release
+TOOLS    := st-sample st-verify st-filter st-mix st-train st-eval
+export PATH := $(BIN):$(PATH)
+
+# Debian packages the build and the tests need, as "command-or-pkgconfig:package".
+DEB_NEEDS := pc:libzstd:libzstd-dev cmd:zstd:zstd cmd:jq:jq cmd:bwrap:bubblewrap cmd:rsvg-convert:librsvg2-bin \
+             cmd:python3:python3
+
+.PHONY: all build deps test unit-test e2e-test man check-man demo bench help clean
+all: demo
+
+## deps: install missing Debian packages (as root), or print the exact command to run
+deps:
+	@missing=""; for need in $(DEB_NEEDS); do \
+	  kind=$${need%%:*}; rest=$${need#*:}; what=$${rest%%:*}; pkg=$${rest#*:}; \
+	  if [ $$kind = pc ]; then pkg-config --exists $$what 2>/dev/null || missing="$$missing $$pkg"; \
+	  else command -v $$what >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else echo "make: missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; fi; \
+	fi
+
+## build: compile every tool (release, tuned for this CPU unless PORTABLE=1)
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+## test: unit tests, end-to-end tests through the built tools, and the man-page check
+test: build unit-test e2e-test check-man
+
+unit-test: build
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+e2e-test: build
+	@bash Tests/e2e/run.sh
+
+## man: regenerate man/man1/*.1 from the tools' --help definitions
+man: build
+	@for t in $(TOOLS); do $(BIN)/st-man $(BIN)/$$t > man/man1/$$t.1.tmp && mv man/man1/$$t.1.tmp man/man1/$$t.1; done
+
+## check-man: fail when a committed man page is out of date with the code
+check-man: build
+	@for t in $(TOOLS); do \
+	  $(BIN)/st-man $(BIN)/$$t | diff -q - man/man1/$$t.1 >/dev/null || \
+	  { echo "man/man1/$$t.1 is out of date: run 'make man'" >&2; exit 1; }; done; echo "man pages up to date"
+
+## demo: the default demo on embedded data
+demo: build
+	@bash scripts/demo.sh
+
+## bench: speed benchmarks; results go to BENCHMARKS.md by hand
+bench: build
+	@for f in bench/*.sh; do bash $$f || exit 1; done
+
+## help: list targets and variables
+help:
+	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
+	@echo "variables: PORTABLE=1 (build for any CPU), SWIFT=swift"
+
+clean:
+	rm -rf .build out
+
+-include mk/*.mk

@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// st: a toolchain for self-training language models on checkable problems.
+// Layout: one library per concern under Sources/, one thin executable per tool (st-*).
+import PackageDescription
+
+// Release builds may use the host CPU's vector units; `make PORTABLE=1` passes ST_PORTABLE=1 to drop that.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+func tool(_ name: String, _ deps: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: deps + ["ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Sources/\(name)",
+        swiftSettings: fast)
+}
+
+let package = Package(
+    name: "st",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "st-sample", targets: ["st-sample"]),
+        .executable(name: "st-verify", targets: ["st-verify"]),
+        .executable(name: "st-filter", targets: ["st-filter"]),
+        .executable(name: "st-mix", targets: ["st-mix"]),
+        .executable(name: "st-train", targets: ["st-train"]),
+        .executable(name: "st-eval", targets: ["st-eval"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System library: Debian's libzstd-dev, found through pkg-config.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+
+        // Data plane: JSON Lines over zstd, byte-level JSON, atomic outputs.
+        .target(name: "Streams", dependencies: ["CZstd"], swiftSettings: fast),
+        // Shared command-line plumbing: common options, error reporting, exit codes, progress.
+        .target(name: "ToolSupport", dependencies: [
+            "Streams", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+        // Arithmetic in text: equation extraction and exact rationals (st-filter dedup, st-verify steps).
+        .target(name: "MathText", swiftSettings: fast),
+        // Tool libraries: everything a tool does beyond parsing its arguments.
+        .target(name: "Filter", dependencies: ["Streams", "MathText"], swiftSettings: fast),
+        .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
+        .target(name: "Verify", dependencies: ["Streams", "MathText"], swiftSettings: fast),
+        .target(name: "Eval", dependencies: ["Streams", "MathText"], swiftSettings: fast),
+        // Tensors, kernels, gradients and the Llama-family model.
+        .target(name: "Tensor", swiftSettings: fast),
+
+        tool("st-filter", ["Streams", "Filter"]),
+        tool("st-mix", ["Streams", "Mix"]),
+        tool("st-verify", ["Streams", "Verify"]),
+        tool("st-eval", ["Streams", "Eval"]),
+        tool("st-sample", []),
+        tool("st-train", []),
+        // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
+        .executableTarget(name: "st-man", path: "Sources/st-man"),
+
+        .testTarget(name: "StreamsTests", dependencies: ["Streams", "ToolSupport"]),
+        .testTarget(name: "FilterTests", dependencies: ["Filter", "Streams", "MathText"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "Streams", "MathText"]),
+        .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

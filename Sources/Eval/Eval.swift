@@ -1,0 +1,1 @@
+// Eval: see Package.swift for what this module is for.

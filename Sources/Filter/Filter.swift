@@ -1,0 +1,1 @@
+// Filter: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// MathText: see Package.swift for what this module is for.

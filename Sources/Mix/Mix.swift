@@ -1,0 +1,1 @@
+// Mix: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// Streams: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// Tensor: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+// ToolSupport: see Package.swift for what this module is for.

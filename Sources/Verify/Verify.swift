@@ -1,0 +1,1 @@
+// Verify: see Package.swift for what this module is for.

@@ -1,0 +1,1 @@
+print("st-man: not built yet")
