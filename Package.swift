@@ -46,8 +46,13 @@ let package = Package(
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
         .target(name: "Verify", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Eval", dependencies: ["Streams", "MathText"], swiftSettings: fast),
-        // Tensors, kernels, gradients and the Llama-family model.
-        .target(name: "Tensor", swiftSettings: fast),
+        // System library: Debian's OpenBLAS (libopenblas-dev), found through pkg-config.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        // The Llama-family model: config.json, safetensors, byte tokenizer, training step, KV-cache inference.
+        .target(name: "Model", dependencies: ["Tensor"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
@@ -63,6 +68,7 @@ let package = Package(
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Streams", "MathText"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )
