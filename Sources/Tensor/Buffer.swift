@@ -35,12 +35,14 @@ public struct Layout: Sendable {
     public private(set) var tensors: [TensorView] = []
     public private(set) var total = 0
     public init() {}
+    /// Append a tensor. padAfter = false keeps the next tensor adjacent (fused q|k|v or gate|up weights).
     @discardableResult
-    public mutating func add(_ name: String, _ shape: [Int]) -> TensorView {
+    public mutating func add(_ name: String, _ shape: [Int], padAfter: Bool = true) -> TensorView {
         let t = TensorView(name: name, shape: shape, offset: total)
         tensors.append(t)
-        total += (t.count + 15) / 16 * 16
+        total += padAfter ? (t.count + 15) / 16 * 16 : t.count
         return t
     }
+    public func view(_ name: String) -> TensorView? { tensors.first { $0.name == name } }
     public func allocate() -> FloatBuffer { FloatBuffer(count: total) }
 }
