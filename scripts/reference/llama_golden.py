@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Writes the golden files of st's tensor-library parity tests (Tests/Golden/), using PyTorch and
+Hugging Face transformers (LlamaForCausalLM, eager attention, float32, CPU).
+
+  python3 scripts/reference/llama_golden.py [OUT_DIR]     # default Tests/Golden
+
+1. llama-tiny/ : a transformers-written model directory (untied embeddings, grouped-query heads) and
+   golden.safetensors with a batch (tokens, targets with an ignored position, per-token weights), the logits,
+   the loss sum(w * nll) / sum(w), the gradient of every parameter ("grad.<name>"), and every parameter after
+   10 AdamW steps ("step10.<name>"; lr 1e-2, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 except norms and
+   embeddings, gradients clipped to norm 1.0).
+2. llama-tiny-tied/ : a transformers-written directory (tied embeddings, rope_theta inside rope_parameters)
+   and text_loss.safetensors: the UTF-8 bytes of a text with <bos> prepended, and transformers' loss with
+   labels = input_ids (transformers shifts internally).
+"""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+from transformers import LlamaConfig, LlamaForCausalLM
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Golden")
+torch.manual_seed(1234)
+torch.set_num_threads(1)
+
+
+def make(tied, kv, theta):
+    cfg = LlamaConfig(vocab_size=272, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=kv, max_position_embeddings=64,
+                      rope_theta=theta, rms_norm_eps=1e-5, tie_word_embeddings=tied,
+                      bos_token_id=256, eos_token_id=257, pad_token_id=258, initializer_range=0.1)
+    cfg._attn_implementation = "eager"
+    model = LlamaForCausalLM(cfg).float()
+    with torch.no_grad():  # non-trivial norm weights so their gradients matter
+        for n, p in model.named_parameters():
+            if "norm" in n:
+                p.add_(0.1 * torch.randn_like(p))
+    return model
+
+
+def training_parity():
+    model = make(tied=False, kv=2, theta=10000.0)
+    d = os.path.join(OUT, "llama-tiny")
+    model.save_pretrained(d, safe_serialization=True)
+    B, T, V = 2, 12, 272
+    g = torch.Generator().manual_seed(5)
+    tokens = torch.randint(0, V, (B, T), generator=g)
+    targets = torch.randint(0, V, (B, T), generator=g)
+    targets[0, 3] = -1
+    targets[1, 0] = -1
+    weights = torch.rand((B, T), generator=g) + 0.5
+
+    def loss_fn():
+        logits = model(input_ids=tokens).logits
+        nll = F.cross_entropy(logits.view(-1, V), targets.view(-1).clamp(min=0), reduction="none")
+        mask = (targets.view(-1) >= 0).float()
+        w = weights.view(-1) * mask
+        return logits, (w * nll).sum() / w.sum()
+
+    logits, loss = loss_fn()
+    loss.backward()
+    out = {"tokens": tokens.to(torch.int32), "targets": targets.to(torch.int32), "weights": weights.float(),
+           "logits": logits.detach().contiguous(), "loss": loss.detach().reshape(1)}
+    for n, p in model.named_parameters():
+        out["grad." + n] = p.grad.detach().clone()
+    decay = [p for n, p in model.named_parameters() if "norm" not in n and "embed_tokens" not in n]
+    nodecay = [p for n, p in model.named_parameters() if "norm" in n or "embed_tokens" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": nodecay, "weight_decay": 0.0}],
+                            lr=1e-2, betas=(0.9, 0.95), eps=1e-8, foreach=False)
+    losses = []
+    for step in range(10):
+        opt.zero_grad()
+        _, l = loss_fn()
+        l.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=False)
+        opt.step()
+        losses.append(l.item())
+    for n, p in model.named_parameters():
+        out["step10." + n] = p.detach().clone()
+    out["losses"] = torch.tensor(losses)
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(d, "golden.safetensors"))
+    print("llama-tiny: loss", loss.item(), "after 10 steps", losses[-1])
+
+
+def text_loss():
+    model = make(tied=True, kv=4, theta=500000.0)
+    d = os.path.join(OUT, "llama-tiny-tied")
+    model.save_pretrained(d, safe_serialization=True)
+    text = "Natalia sold clips to 48 of her friends in April. #### 72\n"
+    ids = torch.tensor([[256] + list(text.encode("utf-8"))])
+    with torch.no_grad():
+        loss = model(input_ids=ids, labels=ids).loss
+    save_file({"input_ids": ids.to(torch.int32), "loss": loss.reshape(1).float()},
+              os.path.join(d, "text_loss.safetensors"))
+    print("llama-tiny-tied: text loss", loss.item())
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    training_parity()
+    text_loss()
