@@ -53,6 +53,9 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         // The Llama-family model: config.json, safetensors, byte tokenizer, training step, KV-cache inference.
         .target(name: "Model", dependencies: ["Tensor"], swiftSettings: fast),
+        // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
+        .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
+                          swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),

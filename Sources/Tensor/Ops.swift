@@ -12,10 +12,42 @@ public typealias IPtr = UnsafePointer<Int32>
 // MARK: - Matrix multiply (OpenBLAS)
 
 /// C (M,N) = alpha * op(A) @ op(B) + beta * C, row-major; op(A) is (M,K), op(B) is (K,N).
-@inline(__always)
+/// Large products are cut into blocks of rows (or columns) of C whose boundaries depend only on the shape,
+/// each computed by a single-threaded OpenBLAS call on one of st's threads. Every element of C is the same
+/// K-long dot product whatever the split, so results do not depend on the thread count.
 public func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                   _ alpha: Float, _ A: CFPtr, _ lda: Int, _ B: CFPtr, _ ldb: Int,
                   _ beta: Float, _ C: FPtr, _ ldc: Int) {
+    _ = Threads.blasSingleThreaded
+    let work = M * N * K
+    let blocks = min(16, work / (1 << 21))   // ~2 MFLOP+ per block
+    if blocks <= 1 {
+        sgemm1(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+        return
+    }
+    let cp = SendablePointer(C)
+    if M >= N {
+        let rows = max(16, (M + blocks - 1) / blocks + 15) / 16 * 16
+        let chunks = (M + rows - 1) / rows
+        parallelChunks(chunks) { c in
+            let m0 = c * rows, m = min(rows, M - m0)
+            sgemm1(transA, transB, m, N, K, alpha, transA ? A + m0 : A + m0 * lda, lda, B, ldb, beta, cp.p + m0 * ldc, ldc)
+        }
+    } else {
+        let cols = max(16, (N + blocks - 1) / blocks + 15) / 16 * 16
+        let chunks = (N + cols - 1) / cols
+        parallelChunks(chunks) { c in
+            let n0 = c * cols, n = min(cols, N - n0)
+            sgemm1(transA, transB, M, n, K, alpha, A, lda, transB ? B + n0 * ldb : B + n0, ldb, beta, cp.p + n0, ldc)
+        }
+    }
+}
+
+/// One OpenBLAS call on the calling thread.
+@inline(__always)
+public func sgemm1(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
+                   _ alpha: Float, _ A: CFPtr, _ lda: Int, _ B: CFPtr, _ ldb: Int,
+                   _ beta: Float, _ C: FPtr, _ ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
 }

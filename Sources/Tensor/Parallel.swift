@@ -7,14 +7,21 @@ import CBLAS
 import Dispatch
 
 public enum Threads {
-    /// Worker threads used by the kernels and by OpenBLAS. Default: all cores.
+    /// Worker threads used by the kernels, matrix multiplies included. Default: all cores.
     nonisolated(unsafe) public private(set) static var count: Int = max(1, System.cores)
 
-    /// Set the number of threads for kernels and for OpenBLAS (1 = run everything on the calling thread).
+    /// Set the number of threads (1 = run everything on the calling thread).
     public static func set(_ n: Int) {
+        _ = blasSingleThreaded
         count = max(1, n)
-        openblas_set_num_threads(Int32(count))
     }
+
+    /// OpenBLAS runs single-threaded inside each call; st splits large multiplies itself (see `sgemm`), so
+    /// no OpenBLAS worker spins while st's own kernels run, and the split never depends on the thread count.
+    static let blasSingleThreaded: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
 }
 
 enum System {
@@ -131,12 +138,15 @@ public func vmax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     return m
 }
 
-/// Vectorized exp, ~2 ulp on [-87, 88]; below -87 flushes to 0.
+/// Vectorized exp, ~2 ulp on [-87, 88]; below -87 flushes to 0. Integer work through bit patterns only
+/// (a SIMD float-to-int conversion in Swift goes lane by lane).
 @inline(__always)
 public func vexp(_ x: F16) -> F16 {
-    let log2e = F16(repeating: 1.44269504088896341)
     let xc = pointwiseMin(pointwiseMax(x, F16(repeating: -87.3)), F16(repeating: 88.3))
-    let n = (xc * log2e).rounded(.toNearestOrEven)
+    // n = round(x / ln 2) by the 1.5 * 2^23 trick: the low mantissa bits of t hold n
+    let magic = F16(repeating: 12582912.0)
+    let t = xc * F16(repeating: 1.44269504088896341) + magic
+    let n = t - magic
     var r = xc - n * F16(repeating: 0.693359375)
     r = r + n * F16(repeating: 2.12194440e-4)
     // Cephes expf polynomial
@@ -148,8 +158,8 @@ public func vexp(_ x: F16) -> F16 {
     p = p * r + F16(repeating: 5.0000001201e-1)
     let r2 = r * r
     p = p * r2 + r + F16(repeating: 1)
-    let ni = SIMD16<Int32>(n, rounding: .towardZero)
-    let scale = unsafeBitCast((ni &+ 127) &<< 23, to: F16.self)
+    let ti = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+    let scale = unsafeBitCast((ti &+ 127) &<< 23, to: F16.self)
     var out = p * scale
     out.replace(with: F16(), where: x .< F16(repeating: -87.0))
     return out

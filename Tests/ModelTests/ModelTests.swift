@@ -126,6 +126,26 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(p1, p2, "weights must be bitwise identical for any thread count")
     }
 
+    /// Large enough that matrix multiplies are split across threads: still bitwise identical.
+    func testDeterministicWithSplitMatmuls() throws {
+        func run(threads: Int) throws -> [Float] {
+            Threads.set(threads)
+            defer { Threads.set(System.cores) }
+            let c = LlamaConfig(vocabSize: 272, hiddenSize: 64, intermediateSize: 160, numLayers: 1, numHeads: 4,
+                                numKVHeads: 2, maxPositions: 128)
+            let model = LlamaModel(config: c)
+            model.initialize(seed: 12)
+            let tr = LlamaTrainer(model: model, batch: 4, context: 64)
+            var r = SplitMix64(seed: 3)
+            let tok = (0..<256).map { _ in Int32(r.next() % 272) }
+            try tr.setBatch(tokens: tok, targets: Array(tok.dropFirst()) + [-1])
+            for _ in 0..<3 { _ = tr.trainStep(lr: 1e-3, clip: 1) }
+            return model.params.array
+        }
+        let a = try run(threads: 1), b = try run(threads: 2), c = try run(threads: 3)
+        XCTAssertTrue(a == b && a == c, "weights differ between thread counts")
+    }
+
     func testSaveLoadRoundTrip() throws {
         for tied in [true, false] {
             let model = LlamaModel(config: tinyConfig(tied: tied))

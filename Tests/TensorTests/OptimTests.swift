@@ -91,4 +91,30 @@ final class OptimTests: XCTestCase {
         let c = run(3)
         XCTAssertEqual(a, b); XCTAssertEqual(a, c)
     }
+
+    /// The split of a large product depends on its shape only: bitwise equal results on 1, 2 and 3 threads,
+    /// and within float rounding of the unsplit product.
+    func testSplitSgemmIsDeterministic() {
+        var rng = TestRNG(5)
+        for (M, N, K) in [(517, 133, 96), (40, 1000, 130)] {
+            for ta in [false, true] { for tb in [false, true] {
+                let a = rng.normal(M * K), b = rng.normal(K * N), c0 = rng.normal(M * N)
+                let lda = ta ? M : K, ldb = tb ? K : N
+                var ref = c0
+                sgemm1(ta, tb, M, N, K, 1, a, lda, b, ldb, 1, &ref, N)
+                var first: [Float] = []
+                for threads in [1, 2, 3] {
+                    Threads.set(threads)
+                    var c = c0
+                    sgemm(ta, tb, M, N, K, 1, a, lda, b, ldb, 1, &c, N)
+                    if first.isEmpty { first = c }
+                    XCTAssertTrue(c == first, "M=\(M) N=\(N) K=\(K) ta=\(ta) tb=\(tb) threads=\(threads)")
+                    var worst: Float = 0
+                    for i in 0..<c.count { worst = max(worst, abs(c[i] - ref[i])) }
+                    XCTAssertLessThan(worst, 1e-3)
+                }
+                Threads.set(System.cores)
+            } }
+        }
+    }
 }
