@@ -10,7 +10,8 @@ PORTABLE ?= 0
 ifeq ($(PORTABLE),0)
 CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xcc -march=native
 endif
-BUILD_FLAGS := -c release $(CPU_FLAGS)
+# -enable-testing lets the unit tests use @testable imports against the same release build the tools use.
+BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN      := $(CURDIR)/.build/release
 TOOLS    := st-sample st-verify st-filter st-mix st-train st-eval
 export PATH := $(BIN):$(PATH)
