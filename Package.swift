@@ -59,13 +59,15 @@ let package = Package(
                           swiftSettings: fast),
         // The embedded tasks and corpora (generated, deterministic by seed).
         .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
+        // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
+        .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
         tool("st-verify", ["Streams", "Verify"]),
         tool("st-eval", ["Streams", "Eval"]),
         tool("st-sample", []),
-        tool("st-train", []),
+        tool("st-train", ["Streams", "Model", "Train"]),
         tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )
