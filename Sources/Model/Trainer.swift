@@ -34,7 +34,7 @@ public final class LlamaTrainer {
     let xf: Int, rstdf: Int, logits: Int, losses: Int
     // Gradient scratch (shared by all layers)
     let scratch: FloatBuffer
-    let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int
+    let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int, dscores: Int
     private var probs: FloatBuffer?
 
     public init(model: LlamaModel, batch B: Int, context T: Int) {
@@ -73,6 +73,7 @@ public final class LlamaTrainer {
         dao = s.add("dao", [N, H * D]).offset
         dgu = s.add("dgu", [N, 2 * I]).offset
         dh = s.add("dh", [N, I]).offset
+        dscores = s.add("dscores", [B, c.numKVHeads, T, T]).offset
         scratch = s.allocate()
         setCausal()
     }
@@ -209,7 +210,7 @@ public final class LlamaTrainer {
             // attention
             matmulBackward(s(dao), g(w.o), nil, s(dresid), a(x.ao), p(w.o), N, H * D, C, overwriteDinp: true)
             s(dqkv).update(repeating: 0, count: N * QKV)
-            attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, B, T, H, KV, D)
+            attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
             ropeInPlace(s(dqkv), cosT, sinT, positions, N, H + KV, D, QKV, inverse: true)
             matmulBackward(s(dxn), g(w.qkv), nil, s(dqkv), a(x.xn1), p(w.qkv), N, C, QKV, overwriteDinp: true)
             rmsnormBackward(s(dresid), g(w.inputNorm), s(dxn), a(resid[l]), p(w.inputNorm), a(x.rstd1), N, C)
@@ -242,6 +243,32 @@ public final class LlamaTrainer {
         let norm = clipGradients(maxNorm: clip)
         optimizerStep(lr: lr)
         return (loss, norm)
+    }
+}
+
+extension LlamaTrainer {
+    /// Save the optimizer state (AdamW moments as "m.<name>" / "v.<name>", the step count in the metadata)
+    /// as a safetensors file, for resuming. Weights are saved separately with LlamaModel.save.
+    public func saveOptimizerState(_ path: String) throws {
+        var list: [TensorToWrite] = []
+        for t in model.layout.tensors {
+            list.append(TensorToWrite(name: "m." + t.name, shape: t.shape, data: t.ptr(m)))
+            list.append(TensorToWrite(name: "v." + t.name, shape: t.shape, data: t.ptr(v)))
+        }
+        try writeSafetensors(path, list, metadata: ["format": "st-adamw", "step": String(step)])
+    }
+
+    /// Load what saveOptimizerState wrote (shapes must match this model).
+    public func loadOptimizerState(_ path: String) throws {
+        let f = try SafetensorsFile(path: path)
+        guard f.metadata["format"] == "st-adamw", let s = f.metadata["step"].flatMap(Int.init) else {
+            throw ModelError("\(path): not an st optimizer state")
+        }
+        for t in model.layout.tensors {
+            try f.read("m." + t.name, into: t.ptr(m), shape: t.shape)
+            try f.read("v." + t.name, into: t.ptr(v), shape: t.shape)
+        }
+        step = s
     }
 }
 
