@@ -32,6 +32,8 @@ public final class TrainCore {
     public var clip: Float = 1
     /// optimizer steps taken
     public var step = 0
+    /// wall seconds spent laying out batches (packing, copying into the trainer) and in forward/backward/AdamW
+    public var packSeconds = 0.0, computeSeconds = 0.0
     var rows: [[Row]]
     var segs: [Int32], prefix: [UInt8]
 
@@ -73,6 +75,7 @@ public final class TrainCore {
     /// One optimizer step at learning rate `lr`. Throws NonFiniteLoss (weights untouched) on NaN/inf.
     public func trainStep(lr: Float, interrupted: () -> Bool = { false }) throws -> StepResult {
         var res = StepResult(loss: 0, gradNorm: 0, tokens: 0, lossTokens: 0, examples: 0, hadData: false)
+        let t0 = monotonicSeconds()
         for m in 0..<accum {
             for b in 0..<B {
                 if packer.fill(&rows[m][b]) { res.hadData = true }
@@ -84,12 +87,18 @@ public final class TrainCore {
         var total = 0.0
         var parts = [Double](repeating: 0, count: accum)
         for m in 0..<accum { parts[m] = TrainCore.weightSum(rows[m]); total += parts[m] }
+        let t1 = monotonicSeconds()
+        packSeconds += t1 - t0
+        var loadTime = 0.0
+        defer { computeSeconds += monotonicSeconds() - t1 - loadTime; packSeconds += loadTime }
         trainer.zeroGrad()
         var lossSum = 0.0
         if total > 0 {
             for m in 0..<accum where parts[m] > 0 {
                 if interrupted() { throw Interrupted() }
+                let t2 = monotonicSeconds()
                 load(rows[m])
+                loadTime += monotonicSeconds() - t2
                 let l = trainer.forwardBackward(lossScale: 1 / total)
                 lossSum += l * parts[m]
             }
@@ -128,9 +137,7 @@ public final class TrainCore {
         let ts = model.layout.tensors
         try writeSafetensors(dir + "/" + LlamaModel.weightsFile,
                              ts.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(model.params)) })
-        try writeSafetensors(dir + "/" + TrainCore.optimizerFile,
-                             ts.map { TensorToWrite(name: "m." + $0.name, shape: $0.shape, data: $0.ptr(trainer.m)) } +
-                             ts.map { TensorToWrite(name: "v." + $0.name, shape: $0.shape, data: $0.ptr(trainer.v)) })
+        try trainer.saveOptimizerState(dir + "/" + TrainCore.optimizerFile)
         var o = extra
         o["step"] = JSON(step)
         o["adam_step"] = JSON(trainer.step)
@@ -144,13 +151,10 @@ public final class TrainCore {
         guard let o = try JSON.parse(text).object, let s = o["step"]?.int, let a = o["adam_step"]?.int,
               let p = o["packer"] else { throw ToolInputError("\(dir)/\(TrainCore.stateFile): not a training state") }
         let w = try SafetensorsFile(path: dir + "/" + LlamaModel.weightsFile)
-        let opt = try SafetensorsFile(path: dir + "/" + TrainCore.optimizerFile)
-        for t in model.layout.tensors {
-            try w.read(t.name, into: t.ptr(model.params), shape: t.shape)
-            try opt.read("m." + t.name, into: t.ptr(trainer.m), shape: t.shape)
-            try opt.read("v." + t.name, into: t.ptr(trainer.v), shape: t.shape)
-        }
-        step = s; trainer.step = a
+        for t in model.layout.tensors { try w.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+        try trainer.loadOptimizerState(dir + "/" + TrainCore.optimizerFile)
+        guard trainer.step == a else { throw ToolInputError("\(dir): optimizer step \(trainer.step) differs from the state's \(a)") }
+        step = s
         packer.state = try PackerState.parse(p)
         return o
     }

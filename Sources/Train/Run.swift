@@ -52,6 +52,9 @@ public struct TrainSummary {
     public var firstLoss = Double.nan, lastLoss = Double.nan
     public var valLoss: Double?, bestValLoss: Double?, bestStep: Int?
     public var seconds = 0.0, trainSeconds = 0.0
+    /// reading and tokenizing the data (and packing the validation rows, counting epochs); packing batches;
+    /// forward, backward and AdamW
+    public var loadSeconds = 0.0, packSeconds = 0.0, computeSeconds = 0.0
     public var epochsSeen = 0.0
     public var resumedFrom: Int?
     public var load = LoadReport()
@@ -156,8 +159,10 @@ public final class TrainRun {
         return s
     }
 
+    /// The learning rate of update i (0-based): warmup, then the decay reaches --min-lr at the last update.
     func schedule(totalSteps: Int) -> LRSchedule {
         let minLR = o.minLR ?? o.lr / 10
+        let totalSteps = max(o.warmup + 1, totalSteps - 1)
         switch o.schedule {
         case .constant: return .constant(lr: o.lr, warmup: o.warmup)
         case .cosine: return .cosine(lr: o.lr, warmup: o.warmup, totalSteps: totalSteps, minLR: minLR)
@@ -182,6 +187,7 @@ public final class TrainRun {
         if o.objective.parts.contains(where: { $0.0 == .fim && $0.1 > 0 }) && o.fim.spans > tok.maskCount {
             throw ToolInputError("--fim-spans \(o.fim.spans) exceeds the tokenizer's \(tok.maskCount) mask tokens")
         }
+        let loadStart = monotonicSeconds()
         let store = try loadStore(o.data, tok, what: "training")
         summary.load = store.report
         let valStore = o.val.isEmpty ? nil : try loadStore(o.val, tok, what: "validation")
@@ -193,6 +199,7 @@ public final class TrainRun {
         core.clip = Float(o.clip)
         core.trainer.adam = AdamWConfig(beta1: Float(o.beta1), beta2: Float(o.beta2), eps: 1e-8, weightDecay: Float(o.weightDecay))
 
+        summary.loadSeconds = monotonicSeconds() - loadStart
         let rowsPerStep = o.batch * o.accum
         let totalSteps: Int
         if let s = o.steps { totalSteps = s } else {
@@ -376,6 +383,7 @@ public final class TrainRun {
             if o.progress { fputs("\r\u{1B}[K", stderr) }
             summary.trainSeconds = monotonicSeconds() - trainStart
             summary.steps = core.step
+            summary.packSeconds = core.packSeconds; summary.computeSeconds = core.computeSeconds
             summary.lastLoss = lastLoss
             if bestVal.isFinite { summary.bestValLoss = bestVal; summary.bestStep = bestStep }
             if stopSignal != 0 { throw Interrupted() }
@@ -395,6 +403,10 @@ public final class TrainRun {
             info["tokens_seen"] = JSON(summary.tokens); info["loss_tokens_seen"] = JSON(summary.lossTokens)
             info["epochs_seen"] = JSON(Double(packer.state.placed) / Double(store.count))
             info["final_loss"] = JSON(lastLoss)
+            info["seconds"] = .object(JSONObject([
+                ("total", JSON(monotonicSeconds() - started)), ("train_loop", JSON(summary.trainSeconds)),
+                ("data_load", JSON(summary.loadSeconds)), ("packing", JSON(summary.packSeconds)),
+                ("compute", JSON(summary.computeSeconds))]))
             info["val_loss"] = summary.valLoss.map { JSON($0) } ?? .null
             info["best_val_loss"] = summary.bestValLoss.map { JSON($0) } ?? .null
             info["best_step"] = summary.bestValLoss != nil ? JSON(bestStep) : .null

@@ -44,10 +44,11 @@ struct STTrain: ToolCommand {
 
         Rows of --context tokens are packed with whole examples (first fit over the next --pack-window \
         examples), with attention blocked between examples and positions restarting at 0 for each; --padding \
-        puts one example per row. A step is --grad-accum micro-batches of --batch rows. The run lasts --steps \
+        puts one example per row. A step is --grad-accum micro-batches of --batch rows (or --batch-tokens / \
+        --context rows). The run lasts --steps \
         optimizer steps (cycling through the data) or --epochs passes (default: 1 epoch); the learning rate \
         warms up linearly for --warmup steps, then follows --schedule (cosine or linear to --min-lr, default \
-        lr/10, or constant).
+        lr/10, reached at the last step, or constant).
 
         --val FILE measures the held-out loss (causal; completion only for pairs) every --val-every steps \
         (default: a tenth of the run) and at the end; --keep best makes the output the weights with the lowest \
@@ -114,6 +115,7 @@ struct STTrain: ToolCommand {
     @Option(name: .customLong("pack-window"), help: ArgumentHelp("Packing looks this many examples ahead for one that fits.", valueName: "n")) var packWindow = 64
     @Flag(name: .customLong("no-shuffle"), help: "Keep the file order in every epoch.") var noShuffle = false
     @Option(help: ArgumentHelp("Rows (sequences) per micro-batch.", valueName: "n")) var batch = 8
+    @Option(name: .customLong("batch-tokens"), help: ArgumentHelp("Rows per micro-batch given in tokens (rounded down to whole rows; replaces --batch).", valueName: "n")) var batchTokens: Int?
     @Option(help: ArgumentHelp("Tokens per row.", valueName: "n")) var context = 256
     @Option(name: .customLong("grad-accum"), help: ArgumentHelp("Micro-batches per optimizer step.", valueName: "n")) var gradAccum = 1
 
@@ -144,6 +146,7 @@ struct STTrain: ToolCommand {
         try pos(batch, "--batch"); try pos(context, "--context"); try pos(gradAccum, "--grad-accum")
         try pos(steps, "--steps"); try pos(epochs, "--epochs"); try pos(valEvery, "--val-every"); try pos(packWindow, "--pack-window")
         try pos(fimSpans, "--fim-spans")
+        if let bt = batchTokens, bt < context { throw ValidationError("--batch-tokens \(bt) is less than one row of --context \(context)") }
         for (v, n) in [(hidden, "--hidden"), (layers, "--layers"), (heads, "--heads"), (kvHeads, "--kv-heads"),
                        (intermediate, "--intermediate"), (vocab, "--vocab"), (maxPositions, "--max-positions")] { try pos(v, n) }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
@@ -194,7 +197,7 @@ struct STTrain: ToolCommand {
         do { o.objective = try ObjectiveMix.parse(objective) } catch let e as ToolInputError { throw ValidationError(e.description) }
         o.fim.spans = fimSpans; o.fim.rate = fimRate; o.fim.maxSpan = fimMaxSpan; o.fim.loss = fimLoss
         o.pack = !padding; o.packWindow = packWindow; o.shuffle = !noShuffle
-        o.batch = batch; o.context = context; o.accum = gradAccum
+        o.batch = batchTokens.map { $0 / context } ?? batch; o.context = context; o.accum = gradAccum
         o.steps = steps; o.epochs = epochs
         o.lr = lr; o.minLR = minLR; o.warmup = warmup; o.schedule = schedule
         o.weightDecay = weightDecay; o.clip = clip; o.beta1 = beta1; o.beta2 = beta2

@@ -48,10 +48,8 @@ final class TrainTests: XCTestCase {
         let c = core(s, B: 4, T: 32)
         var last = 0.0
         let start = Date()
-        for step in 0..<300 {
-            let lr = step < 10 ? 1e-2 * Double(step + 1) / 10 : 1e-2
-            last = try c.trainStep(lr: Float(lr)).loss
-        }
+        let sched = LRSchedule.cosine(lr: 1e-2, warmup: 10, totalSteps: 300, minLR: 1e-3)
+        for step in 0..<300 { last = try c.trainStep(lr: Float(sched.lr(at: step))).loss }
         XCTAssertLessThan(last, 0.05, "final loss \(last)")
         XCTAssertLessThan(Date().timeIntervalSince(start), 60)
     }

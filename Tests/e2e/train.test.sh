@@ -27,7 +27,7 @@ st-train pairs.jsonl $TINY --steps 5 --seed 2 -q -o m3
 st-train pairs.jsonl --init m1 --context 64 --batch 4 --steps 10 --val pairs.jsonl --val-every 2 --keep best \
   --checkpoints 2 -q -o m3
 [ -f m3/checkpoints/step-000005/model.safetensors ] && [ -f m3/checkpoints/step-000010/config.json ] || die "checkpoints missing"
-assert_eq "$(jq -s 'map(select(.val_loss)) | length' m3/metrics.jsonl)" 5
+assert_eq "$(jq -s 'map(select(.val_loss)) | length' m3/metrics.jsonl)" 6   # every 2 steps and at checkpoint 5
 assert_eq "$(jq -r .weights m3/st-train.json)" best
 cmp -s m3/config.json m1/config.json || die "fine-tuned config differs from --init's"
 
@@ -36,7 +36,8 @@ st-train docs.jsonl.zst $TINY --epochs 2 --padding -q -o e1
 assert_eq "$(wc -l < e1/metrics.jsonl)" 15       # 30 examples, one per row, 4 rows a step, 2 epochs
 st-train docs.jsonl.zst pairs.jsonl $TINY --steps 6 --objective causal:0.4,prefix-lm:0.3,fim:0.3 --fim-spans 2 \
   --schedule linear --min-lr 1e-6 --warmup 2 -q -o o1
-jq -se '.[-1].lr < 2e-6' o1/metrics.jsonl >/dev/null || die "linear schedule does not end at --min-lr"
+# warmup 1/2, 2/2 of lr, then a straight line down to --min-lr at the last step
+assert_eq "$(jq -r '.lr * 1e6 | round' o1/metrics.jsonl | tr '\n' ' ')" "500 1000 1000 667 334 1 "
 
 # bad input: one line naming the problem, exit 1, no model directory and no working directory
 : > empty.jsonl
@@ -46,7 +47,8 @@ expect_error 1 "^st-train: nocomp.jsonl:1: example has a 'prompt' but no 'comple
 echo '{"text":"ok"}' > w.jsonl
 sed 's/"hidden_size": 32/"hidden_size": 64/' m1/config.json > other.json
 expect_error 1 'does not match --init m1: hidden_size 64 vs 32' st-train w.jsonl --init m1 --config other.json -o bad
-expect_error 64 'cannot be combined with --init' st-train w.jsonl --init m1 --hidden 64 -o bad
+expect_status 64 st-train w.jsonl --init m1 --hidden 64 -o bad
+grep -q '^st-train: --hidden cannot be combined with --init' stderr || die "usage error: $(cat stderr)"
 assert_no_file bad bad.partial
 # a NaN in the weights: the run stops, names the step, keeps the last good state
 cp -r m1 nanmodel
@@ -78,7 +80,7 @@ assert_no_file sig sig.partial
 
 # the embedded seed pairs (ReST-EM style fine-tuning data) when st-tasks is built
 if command -v st-tasks >/dev/null; then
-  st-tasks -o tasks --seed 1 -q --corpus-bytes 20000 2>/dev/null || st-tasks -o tasks --seed 1 >/dev/null 2>&1
+  st-tasks -o tasks --seed 1 -q --corpus-bytes 20000
   st-train tasks/seed-pairs.jsonl.zst $TINY --context 256 --steps 3 -q -o seedft
   jq -e '.data_report.pairs > 0' seedft/st-train.json >/dev/null
 fi
