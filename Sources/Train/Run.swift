@@ -237,8 +237,9 @@ public final class TrainRun {
         var bestVal = Double.infinity, bestStep = 0
         var resumed: Int?
         var metricsLines: [String] = []
-        let parent = (o.output as NSString).deletingLastPathComponent
-        if !parent.isEmpty {
+        // (NSString.deletingLastPathComponent crashes on a one-character name in this Foundation)
+        if let slash = o.output.lastIndex(of: "/"), slash != o.output.startIndex {
+            let parent = String(o.output[..<slash])
             try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
         let latest = latestState()

@@ -262,4 +262,35 @@ final class TrainTests: XCTestCase {
         XCTAssertTrue(c.model.params.array.map(\.bitPattern) == before.map(\.bitPattern), "weights changed")
         XCTAssertEqual(c.step, 1)
     }
+
+    // For every objective, example kind and length (truncated ones included), the length the packer plans with is
+    // the length built, it fits the window, and no prompt token or <bos> is ever a target.
+    func testSequenceLengthsAgreeWithPlan() throws {
+        var r = SeededRandom(seed: 7)
+        let s = ExampleStore(tokenizer: tok, context: 24)
+        for i in 0..<300 {
+            let n = 1 + Int(r.next() % 40)
+            let body = String((0..<n).map { _ in Character(UnicodeScalar(97 + UInt8(r.next() % 26))) })
+            if i % 2 == 0 { try s.add(text: body, prompt: nil, completion: nil, weight: 1) }
+            else { try s.add(text: nil, prompt: String(body.prefix(5)), completion: body, weight: 1) }
+        }
+        for spans in [1, 3] {
+            var f = FIMOptions(); f.spans = spans; f.rate = spans == 3 ? 0.2 : 0
+            let tr = Transformer(store: s, mix: try ObjectiveMix.parse("causal,prefix-lm,fim"), fim: f, seed: 11)
+            var q = TrainSequence()
+            for epoch in 0..<3 {
+                for i in 0..<s.count {
+                    tr.build(epoch: epoch, index: i, into: &q)
+                    XCTAssertEqual(tr.positions(epoch: epoch, index: i), q.positions)
+                    XCTAssertLessThanOrEqual(q.positions, 24)
+                    XCTAssertEqual(q.loss.count, q.tokens.count)
+                    XCTAssertFalse(q.loss[0])
+                    XCTAssertTrue(q.loss.contains(true), "example \(i) has no loss token")
+                    let e = s.examples[i]
+                    if e.isPair { for k in 0..<e.lossFrom where k < q.tokens.count { XCTAssertFalse(q.loss[k]) } }
+                    for k in 0..<q.prefix { XCTAssertFalse(q.loss[k]) }
+                }
+            }
+        }
+    }
 }

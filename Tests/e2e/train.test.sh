@@ -32,8 +32,8 @@ assert_eq "$(jq -r .weights m3/st-train.json)" best
 cmp -s m3/config.json m1/config.json || die "fine-tuned config differs from --init's"
 
 # epochs, padding, objectives mixed per example (prefix-LM and FIM), linear cooldown
-st-train docs.jsonl.zst $TINY --epochs 2 --padding -q -o e1
-assert_eq "$(wc -l < e1/metrics.jsonl)" 15       # 30 examples, one per row, 4 rows a step, 2 epochs
+st-train docs.jsonl.zst $TINY --epochs 2 --padding -q -o e   # (a one-letter name: NSString.deletingLastPathComponent crashed on it)
+assert_eq "$(wc -l < e/metrics.jsonl)" 15       # 30 examples, one per row, 4 rows a step, 2 epochs
 st-train docs.jsonl.zst pairs.jsonl $TINY --steps 6 --objective causal:0.4,prefix-lm:0.3,fim:0.3 --fim-spans 2 \
   --schedule linear --min-lr 1e-6 --warmup 2 -q -o o1
 # warmup 1/2, 2/2 of lr, then a straight line down to --min-lr at the last step
