@@ -39,6 +39,13 @@ st-train docs.jsonl.zst pairs.jsonl $TINY --steps 6 --objective causal:0.4,prefi
 # warmup 1/2, 2/2 of lr, then a straight line down to --min-lr at the last step
 assert_eq "$(jq -r '.lr * 1e6 | round' o1/metrics.jsonl | tr '\n' ' ')" "500 1000 1000 667 334 1 "
 
+# over-long examples are truncated or skipped, and reported
+python3 -c 'import json; print(json.dumps({"text": "x" * 500})); print(json.dumps({"text": "short"}))' > long.jsonl
+st-train long.jsonl $TINY --steps 1 -o t1 2>err
+grep -q '^st-train: warning: training: 1 of 2 examples longer than the context (65 tokens): truncated$' err || die "$(cat err)"
+st-train long.jsonl $TINY --steps 1 --long skip -o t2 2>err
+grep -q 'skipped$' err && assert_eq "$(jq .data_report.skipped_long t2/st-train.json)" 1
+
 # bad input: one line naming the problem, exit 1, no model directory and no working directory
 : > empty.jsonl
 expect_error 1 '^st-train: empty.jsonl: empty input' st-train empty.jsonl $TINY -o bad
@@ -47,6 +54,9 @@ expect_error 1 "^st-train: nocomp.jsonl:1: example has a 'prompt' but no 'comple
 echo '{"text":"ok"}' > w.jsonl
 sed 's/"hidden_size": 32/"hidden_size": 64/' m1/config.json > other.json
 expect_error 1 'does not match --init m1: hidden_size 64 vs 32' st-train w.jsonl --init m1 --config other.json -o bad
+mkdir edited && cp m1/* edited/ && sed -i 's/"hidden_size": 32/"hidden_size": 64/; s/"head_dim": 16/"head_dim": 32/' edited/config.json
+expect_error 1 "^st-train: --init: .*model.safetensors: tensor 'model.embed_tokens.weight' has shape \[272, 32\], expected \[272, 64\]" \
+  st-train w.jsonl --init edited -o bad
 expect_status 64 st-train w.jsonl --init m1 --hidden 64 -o bad
 grep -q '^st-train: --hidden cannot be combined with --init' stderr || die "usage error: $(cat stderr)"
 assert_no_file bad bad.partial
