@@ -242,6 +242,7 @@ public final class TrainRun {
             let parent = String(o.output[..<slash])
             try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
         }
+        if fm.fileExists(atPath: partial) { try lockPartial() }
         let latest = latestState()
         if o.resume, let (dir, step) = latest {
             let runText = (try? String(contentsOfFile: partial + "/run.json", encoding: .utf8)) ?? ""
@@ -283,10 +284,12 @@ public final class TrainRun {
                 if o.resume { if !o.quiet { say("nothing to resume in \(partial); starting over") } }
                 else if latest != nil { warn("replacing \(partial) left by an interrupted run (use --resume to continue one)") }
                 try fm.removeItem(atPath: partial)
+                if lockFD >= 0 { close(lockFD); lockFD = -1 }   // the new directory gets its own lock
             } else if o.resume && !o.quiet { say("nothing to resume (no \(partial)); starting") }
             do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: false) } catch {
                 throw ToolInputError("\(partial): cannot create: \(error.localizedDescription)")
             }
+            try lockPartial()
         }
         var run = JSONObject()
         run["identity"] = .object(identity); run["schedule"] = .object(settings)
@@ -420,7 +423,7 @@ public final class TrainRun {
             try writeFileAtomically(partial + "/st-train.json", JSON.object(info).serialized() + "\n")
             summary.epochsSeen = Double(packer.state.placed) / Double(store.count)
             for name in try fm.contentsOfDirectory(atPath: partial)
-            where name.hasPrefix("state-") || name == "best" || name == "run.json" || name.hasSuffix(".tmp") {
+            where name.hasPrefix("state-") || name == "best" || name == "run.json" || name == "lock" || name.hasSuffix(".tmp") {
                 try fm.removeItem(atPath: partial + "/" + name)
             }
             try replaceDirectory(partial, with: o.output)
@@ -438,6 +441,22 @@ public final class TrainRun {
         }
         summary.seconds = monotonicSeconds() - started
         return summary
+    }
+
+    private var lockFD: Int32 = -1
+    deinit { if lockFD >= 0 { close(lockFD) } }
+
+    /// Hold an exclusive lock on DIR.partial/lock for the whole run, so a second st-train writing the same DIR
+    /// cannot remove or resume a working directory in use (the lock goes with the process, even on kill -9).
+    func lockPartial() throws {
+        guard lockFD < 0 else { return }
+        let fd = open(partial + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw ToolInputError("\(partial) is in use by another st-train run writing \(o.output)")
+        }
+        lockFD = fd
     }
 
     /// The newest complete state-NNNNNN directory in the working directory.

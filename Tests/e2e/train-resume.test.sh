@@ -27,5 +27,6 @@ head -100 docs.jsonl > half.jsonl
 expect_error 1 'resume: run2.partial was made with other data' st-train half.jsonl --val docs.jsonl $SHAPE --resume -o run2
 st-train $ARGS -o run2 2>err
 grep -q 'replacing run2.partial' err || die "stale working directory not reported: $(cat err)"
+assert_no_file run2.partial run2/lock
 cmp ref/model.safetensors run2/model.safetensors
 echo ok

@@ -87,6 +87,13 @@ for _ in $(seq 100); do [ -d sig.partial ] && break; sleep 0.05; done
 sleep 0.3; kill -TERM $pid; st=0; wait $pid || st=$?
 assert_eq "$st" 143
 assert_no_file sig sig.partial
+# a second run writing the same directory is refused while the first is at work
+st-train docs.jsonl.zst $TINY --steps 100000 -q -o busy 2>/dev/null & pid=$!
+for _ in $(seq 100); do [ -f busy.partial/lock ] && break; sleep 0.05; done
+expect_error 1 'busy.partial is in use by another st-train run' st-train docs.jsonl.zst $TINY --steps 1 -o busy
+kill -INT $pid; st=0; wait $pid || st=$?
+assert_eq "$st" 130
+assert_no_file busy busy.partial
 
 # the embedded seed pairs (ReST-EM style fine-tuning data) when st-tasks is built
 if command -v st-tasks >/dev/null; then
