@@ -96,13 +96,26 @@ public final class ExampleStore {
         }
         if lossFrom == 0 && n < 2 { report.skippedNoLoss += 1; return }
         let start = tokens.count
-        if bos { tokens.append(tokenizer.bos) }
-        for b in promptText.utf8 { tokens.append(Int32(b)) }
-        for b in body.utf8 { tokens.append(Int32(b)) }
-        if eos { tokens.append(tokenizer.eos) }
-        if truncated { tokens.removeLast(n - maxTokens); n = maxTokens; report.truncated += 1 }
+        if truncated { n = maxTokens }
+        // one resize, then the bytes written in place (Array.append per byte costs a uniqueness check each)
+        tokens.append(contentsOf: repeatElement(0, count: n))
         var h = fingerprint
-        for i in start..<tokens.count { hashIn(&h, UInt64(UInt32(bitPattern: tokens[i]))) }
+        let bosId = tokenizer.bos, eosId = tokenizer.eos
+        tokens.withUnsafeMutableBufferPointer { buf in
+            var k = start
+            let end = start + n
+            @inline(__always) func put(_ t: Int32) { if k < end { buf[k] = t; k += 1 } }
+            func putBytes(_ text: String) {
+                var t = text
+                t.withUTF8 { u in for b in u { put(Int32(b)) } }
+            }
+            if bos { put(bosId) }
+            putBytes(promptText)
+            putBytes(body)
+            if eos { put(eosId) }
+            for i in start..<end { hashIn(&h, UInt64(UInt32(bitPattern: buf[i]))) }
+        }
+        if truncated { report.truncated += 1 }
         hashIn(&h, 0xFFFF_FFFF_0000 | UInt64(lossFrom)); hashIn(&h, UInt64(weight.bitPattern))
         fingerprint = h
         examples.append(ExampleRef(start: start, count: n, lossFrom: lossFrom, promptBytes: pb, weight: weight,
