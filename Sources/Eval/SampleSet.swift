@@ -83,7 +83,7 @@ public final class SampleSet {
     var anyMethod = false
     var seenIndex: [SeenKey: Int] = [:]   // (problem, method, sample) -> position in input, for duplicates
 
-    struct SeenKey: Hashable { var problem: Int32; var method: Int32; var index: Int }
+    struct SeenKey: Hashable { var problem: Int32; var method: Int32; var index: Int; var greedy: Bool }
 
     /// `solutionKey` maps a correct sample's solution to the text diversity compares (default: whitespace
     /// normalized text).
@@ -96,7 +96,7 @@ public final class SampleSet {
     public var count: Int { samples.count }
     public var problemCount: Int { problems.names.count }
 
-    /// Adds one sample. Throws when the same (problem, method, sample index) was already seen: two copies of one
+    /// Adds one sample. Throws when the same (problem, method, sample index, greedy or not) was already seen: two copies of one
     /// sample (an input given twice, shards overlapping) would bias every metric.
     public func add(_ r: SampleRecord) throws {
         precondition(r.groups.count == byFields.count, "one value per --by field")
@@ -104,9 +104,9 @@ public final class SampleSet {
         if r.method != nil { anyMethod = true }
         let m = methods.id(r.method ?? missingGroupName)
         if let idx = r.index {
-            let key = SeenKey(problem: p, method: m, index: idx)
+            let key = SeenKey(problem: p, method: m, index: idx, greedy: r.greedy)
             if let first = seenIndex[key] {
-                throw SampleSetError("sample \(idx) of problem \(r.problem)"
+                throw SampleSetError((r.greedy ? "greedy sample " : "sample ") + "\(idx) of problem \(r.problem)"
                     + (r.method.map { " (method \($0))" } ?? "")
                     + " appears twice (first as record \(first + 1) of this input); duplicated input?")
             }

@@ -66,7 +66,8 @@ public func alignColumns(_ rows: [[String]], leftColumns: Int) -> String {
 }
 
 /// The metrics a table shows, in order: the ones not null in some row; `n` stands for n_min and n_max,
-/// `tokens` for the two token counts; `reward` only where it differs from `accuracy`.
+/// `tokens` for the two token counts; `reward` only where it differs from `accuracy`; maj@, coverage@ and
+/// diversity@ only at their largest K.
 func tableColumns(_ groups: [GroupResult]) -> [String] {
     guard let first = groups.first else { return [] }
     let hidden: Set<String> = ["n_min", "n_max", "prompt_tokens", "completion_tokens", "fpr_n", "correct"]
@@ -76,6 +77,11 @@ func tableColumns(_ groups: [GroupResult]) -> [String] {
         if !present { continue }
         if name == "reward", !groups.contains(where: { $0["reward"] != $0["accuracy"] }) { continue }
         cols.append(name)
+    }
+    // pass@K for every K; maj@K, coverage@K and diversity@K only at the largest K shown (the JSON has all).
+    for family in ["maj@", "coverage@", "diversity@"] {
+        let members = cols.filter { $0.hasPrefix(family) }
+        if let keep = members.last { cols.removeAll { $0.hasPrefix(family) && $0 != keep } }
     }
     return cols
 }
@@ -96,10 +102,9 @@ func cell(_ g: GroupResult, _ col: String) -> String {
 /// Column heading of a metric in the table.
 func heading(_ col: String) -> String {
     switch col {
-    case "accuracy": return "acc%"
     case "flops_per_correct": return "flops/correct"
-    case "fpr": return "fpr% (n)"
-    default: return isRate(col) ? col + "%" : col
+    case "fpr": return "fpr (n)"
+    default: return col
     }
 }
 
@@ -139,6 +144,8 @@ public func renderTable(_ inputs: [InputResult], differences diffs: [Difference]
         })
     }
     var text = alignColumns(rows, leftColumns: 2)
+    text += "rates in percent" + (diffs.isEmpty ? "" : ", differences (\u{0394}) in percentage points")
+        + "; - = not computable\n"
     for input in inputs {
         for p in input.pairs {
             let r = p.correlation.map { fixed($0, 2) } ?? "not computable"
