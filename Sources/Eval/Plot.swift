@@ -96,13 +96,13 @@ struct Panel {
             for p in s.points {
                 if let y = p.y {
                     run.append((p.x, y))
-                    out += "<circle cx=\"\(num(p.x))\" cy=\"\(num(py(y)))\" r=\"3.5\" fill=\"\(color)\"/>\n"
+                    out += marker(i, p.x, py(y), color)
                 } else { flush() }
             }
             flush()
         }
         // Legend: entries of equal width, as many per row as fit.
-        let entryW = min(w, Double(series.map { $0.name.count }.max() ?? 0) * 7.5 + 34)
+        let entryW = legendEntryWidth(series.map(\.name), w)
         let perRow = max(1, Int(w / entryW))
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count], dash = dashes[(i / palette.count) % dashes.count]
@@ -110,6 +110,7 @@ struct Panel {
             out += "<line x1=\"\(num(lx))\" y1=\"\(num(ly - 4))\" x2=\"\(num(lx + 22))\" y2=\"\(num(ly - 4))\" "
                 + "stroke=\"\(color)\" stroke-width=\"2.5\"" + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")
                 + "/>\n"
+            out += marker(i, lx + 11, ly - 4, color)
             out += "<text x=\"\(num(lx + 28))\" y=\"\(num(ly))\" font-size=\"12\">\(xmlEscape(s.name))</text>\n"
         }
     }
@@ -159,7 +160,29 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], metrics: [String]? = 
 }
 
 func legendRowCount(_ names: [String], _ w: Double) -> Int {
-    let entryW = min(w, Double(names.map(\.count).max() ?? 0) * 7.5 + 34)
+    let entryW = legendEntryWidth(names, w)
     let perRow = max(1, Int(w / entryW))
     return (names.count + perRow - 1) / perRow
+}
+
+func legendEntryWidth(_ names: [String], _ w: Double) -> Double {
+    min(w, Double(names.map(\.count).max() ?? 0) * 7.5 + 48)
+}
+
+/// A point marker whose shape changes with the series (circle, square, triangle, diamond), so series that
+/// overlap stay distinguishable.
+func marker(_ series: Int, _ x: Double, _ y: Double, _ color: String) -> String {
+    switch series % 4 {
+    case 0:
+        return "<circle cx=\"\(num(x))\" cy=\"\(num(y))\" r=\"4\" fill=\"\(color)\"/>\n"
+    case 1:
+        return "<rect x=\"\(num(x - 4.5))\" y=\"\(num(y - 4.5))\" width=\"9\" height=\"9\" fill=\"none\" "
+            + "stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+    case 2:
+        return "<polygon points=\"\(num(x)),\(num(y - 5.5)) \(num(x + 5)),\(num(y + 4)) \(num(x - 5)),\(num(y + 4))\" "
+            + "fill=\"\(color)\"/>\n"
+    default:
+        return "<polygon points=\"\(num(x)),\(num(y - 6)) \(num(x + 6)),\(num(y)) \(num(x)),\(num(y + 6)) \(num(x - 6)),\(num(y))\" "
+            + "fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+    }
 }

@@ -128,7 +128,7 @@ public func renderTable(_ inputs: [InputResult], differences diffs: [Difference]
                 rows.append(["", ciName] + cols.map { col in
                     guard let ci = g.intervals.first(where: { $0.name == col }) else { return "" }
                     let scale = isRate(col) ? 100.0 : 1.0, d = isRate(col) ? 1 : 2
-                    return fixed(scale * ci.low, d) + "-" + fixed(scale * ci.high, d)
+                    return fixed(scale * ci.low, d) + ".." + fixed(scale * ci.high, d)
                 })
             }
         }
@@ -142,6 +142,13 @@ public func renderTable(_ inputs: [InputResult], differences diffs: [Difference]
             default: return formatMetric(col, values[col] ?? .none, signed: true)
             }
         })
+        if d.group == "all", !d.intervals.isEmpty {
+            rows.append(["", ciName + (d.paired ? " (paired)" : "")] + cols.map { col in
+                guard let ci = d.intervals.first(where: { $0.name == col }) else { return "" }
+                let scale = isRate(col) ? 100.0 : 1.0, digits = isRate(col) ? 1 : 2
+                return fixed(scale * ci.low, digits) + ".." + fixed(scale * ci.high, digits)
+            })
+        }
     }
     var text = alignColumns(rows, leftColumns: 2)
     text += "rates in percent" + (diffs.isEmpty ? "" : ", differences (\u{0394}) in percentage points")
