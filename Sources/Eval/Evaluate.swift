@@ -288,8 +288,9 @@ extension SampleSet {
     }
 }
 
-/// Order of --by values: numbers numerically first, then everything else as text.
+/// Order of --by values: numbers numerically first, then everything else as text, records without the field last.
 func groupValueLess(_ a: String, _ b: String) -> Bool {
+    if (a == missingGroupName) != (b == missingGroupName) { return b == missingGroupName }
     switch (Double(a), Double(b)) {
     case let (x?, y?): return x != y ? x < y : a < b
     case (.some, nil): return true

@@ -8,7 +8,7 @@
 ///   `1000.5`, `-0` → `0`);
 /// - anything else is kept as written (case included).
 public func normalizeAnswer(_ text: String) -> String {
-    var s = String(text.unicodeScalars.filter { !$0.properties.isWhitespace })
+    var s = String(text.unicodeScalars.filter { !isSpace($0) })
     if s.hasSuffix("."), s.count > 1 { s.removeLast() }
     if s.count >= 2, s.hasPrefix("$"), s.hasSuffix("$") { s = String(s.dropFirst().dropLast()) }
     if s.hasSuffix("."), s.count > 1 { s.removeLast() }
@@ -63,7 +63,7 @@ public func normalizeSolution(_ text: String) -> String {
     var out = String.UnicodeScalarView()
     var pendingSpace = false
     for u in text.unicodeScalars {
-        if u.properties.isWhitespace {
+        if isSpace(u) {
             pendingSpace = !out.isEmpty
         } else {
             if pendingSpace { out.append(" "); pendingSpace = false }
@@ -71,4 +71,10 @@ public func normalizeSolution(_ text: String) -> String {
         }
     }
     return String(out)
+}
+
+/// Unicode whitespace, with a fast path for ASCII (the property lookup is slow).
+@inline(__always) func isSpace(_ u: Unicode.Scalar) -> Bool {
+    if u.isASCII { return u == " " || (u.value >= 9 && u.value <= 13) }
+    return u.properties.isWhitespace
 }
