@@ -120,6 +120,10 @@ struct EvalCommand: ToolCommand {
                 try openInputs($0, tool: tool, common: common)
             }
             sets.append((set, InputInfo(label: spec.label, paths: spec.paths, idField: id)))
+            if common.verbose {
+                note(tool, "\(spec.label): \(set.count) samples of \(set.problemCount) problems from "
+                    + spec.paths.joined(separator: ", ") + "; problem id field '\(id)'")
+            }
         }
 
         var options = EvalOptions()
