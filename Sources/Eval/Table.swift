@@ -22,7 +22,7 @@ public func formatMetric(_ name: String, _ v: MetricValue, signed: Bool = false)
 }
 
 /// x with `digits` decimals, rounded half away from zero; no "-0.0".
-func fixed(_ x: Double, _ digits: Int) -> String {
+public func fixed(_ x: Double, _ digits: Int) -> String {
     guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
@@ -36,7 +36,7 @@ func fixed(_ x: Double, _ digits: Int) -> String {
 }
 
 /// x as d.ddeN (three significant digits).
-func scientific(_ x: Double) -> String {
+public func scientific(_ x: Double) -> String {
     guard x != 0, x.isFinite else { return x == 0 ? "0" : fixed(x, 0) }
     var e = 0
     var m = abs(x)

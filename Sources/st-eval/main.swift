@@ -13,7 +13,7 @@ struct EvalCommand: ToolCommand {
         commandName: "st-eval",
         abstract: "Measure verified samples: pass@k, maj@k, coverage, diversity, fpr, compute; compare runs.",
         discussion: """
-        Reads st-verify output (JSON Lines, zstd or plain) and reports, overall, per `method` and per value of \
+        Reads st-verify output (JSON Lines, zstd or plain) and reports, overall, per method and per value of \
         each --by field: pass@K (the unbiased estimator of Chen et al.), greedy accuracy, maj@K, coverage@K, \
         diversity@K, fpr (answer-correct samples whose steps were found wrong, with the count it rests on), \
         the correlation of per-problem success between methods, compute (FLOPs, tokens) and seeded bootstrap \

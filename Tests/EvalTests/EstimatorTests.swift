@@ -1,5 +1,5 @@
 import XCTest
-@testable import Eval
+import Eval
 
 final class PassAtKTests: XCTestCase {
     /// pass@k by enumerating every k-subset of n samples (c correct): the share of subsets with a correct one.

@@ -4,13 +4,18 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# expect_error STATUS PATTERN ARGS...: st-eval exits STATUS, its stderr matches PATTERN, out.json is not made.
+# expect_error STATUS PATTERN ARGS...: st-eval exits STATUS, its stderr matches PATTERN (one line
+# "st-eval: ..." for data errors), out.json is not made.
 expect_error() {
   local want=$1 pattern=$2; shift 2
   rm -f out.json
   set +e; st-eval "$@" -o out.json 2> err.txt; local rc=$?; set -e
   [ "$rc" = "$want" ] || fail "st-eval $*: exit $rc, want $want ($(cat err.txt))"
   grep -q -- "$pattern" err.txt || fail "st-eval $*: message '$(cat err.txt)' lacks '$pattern'"
+  if [ "$want" = 1 ]; then
+    [ "$(wc -l < err.txt)" -eq 1 ] || fail "st-eval $*: want a one-line error, got: $(cat err.txt)"
+    grep -q '^st-eval: ' err.txt || fail "st-eval $*: error not prefixed with the tool's name"
+  fi
   [ ! -e out.json ] || fail "st-eval $*: left out.json behind"
   ls -a | grep -q '\.tmp\.' && fail "st-eval $*: left a temporary file" || true
 }
