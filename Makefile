@@ -1,6 +1,7 @@
 # st — self-training toolchain. `make` builds and runs the default demo; `make test` runs every test.
 # `make help` lists targets and variables.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := all
 
 SWIFT    ?= swift
@@ -60,9 +61,29 @@ check-man: build
 	  $(BIN)/st-man $(BIN)/$$t | diff -q - man/man1/$$t.1 >/dev/null || \
 	  { echo "man/man1/$$t.1 is out of date: run 'make man'" >&2; exit 1; }; done; echo "man pages up to date"
 
-## demo: the default demo on embedded data
+## demo: the default demo on embedded data (a data-plane demo until the self-training rounds land)
 demo: build
-	@bash scripts/demo.sh
+	@$(MAKE) --no-print-directory demo-files
+	@bash scripts/demo-report.sh $(DEMO)
+
+# The demo is a chain of file targets: samples -> kept -> deduped -> mix. Re-running rebuilds only what
+# changed; every step writes under a temporary name, so an interrupted run leaves nothing half-made.
+DEMO       := out/demo
+DEMO_N     ?= 4096
+DEMO_CAP   ?= 4
+SEED       ?= 1
+.PHONY: demo-files
+demo-files: $(DEMO)/mix.jsonl.zst
+
+$(DEMO)/samples.jsonl.zst: data/synthetic-samples.awk
+	@mkdir -p $(DEMO)
+	awk -v N=$(DEMO_N) -v SEED=$(SEED) -f $< | zstd -q -o $@.tmp && mv $@.tmp $@
+$(DEMO)/kept.jsonl.zst: $(DEMO)/samples.jsonl.zst $(BIN)/st-filter
+	st-filter --where 'verdict == "pass" and steps_ok' --by id --cap $(DEMO_CAP) --cap-pick random --seed $(SEED) $< -o $@
+$(DEMO)/rft.jsonl.zst: $(DEMO)/samples.jsonl.zst $(BIN)/st-filter
+	st-filter --where 'verdict == "pass"' --by id --dedup-equations completion $< -o $@
+$(DEMO)/mix.jsonl.zst: $(DEMO)/kept.jsonl.zst $(DEMO)/rft.jsonl.zst $(BIN)/st-mix
+	st-mix $(DEMO)/kept.jsonl.zst:0.5 $(DEMO)/rft.jsonl.zst:0.5 --total 1000 --tag source --seed $(SEED) -q -o $@
 
 ## bench: speed benchmarks; results go to BENCHMARKS.md by hand
 bench: build
