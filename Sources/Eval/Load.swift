@@ -13,10 +13,10 @@ public enum DiversityKey: String, CaseIterable, Sendable {
     /// Distinct by the list of arithmetic equations (`equationSignature`, RFT's rule).
     case equations
 
-    public var function: (String) -> String {
+    public var function: (String) -> [UInt8] {
         switch self {
-        case .text: return normalizeSolution
-        case .equations: return { equationSignature($0).joined(separator: "\n") }
+        case .text: return normalizedSolutionBytes
+        case .equations: return { Array(equationSignature($0).joined(separator: "\n").utf8) }
         }
     }
 }

@@ -58,19 +58,58 @@ func canonicalDecimal(_ s: String) -> String? {
 }
 
 /// The key under which two correct solutions count as the same in diversity@k (by text): leading and trailing
-/// whitespace removed, every run of whitespace written as one space. Case and punctuation are kept.
+/// whitespace removed, every run of whitespace written as one space. Case and punctuation are kept; texts are
+/// compared byte for byte (no Unicode normalization).
 public func normalizeSolution(_ text: String) -> String {
-    var out = String.UnicodeScalarView()
-    var pendingSpace = false
-    for u in text.unicodeScalars {
-        if isSpace(u) {
-            pendingSpace = !out.isEmpty
-        } else {
-            if pendingSpace { out.append(" "); pendingSpace = false }
-            out.append(u)
+    String(decoding: normalizedSolutionBytes(text), as: UTF8.self)
+}
+
+/// `normalizeSolution` as UTF-8 bytes, the form SampleSet interns (hashing bytes avoids String's Unicode
+/// normalization, which dominated the run time).
+public func normalizedSolutionBytes(_ text: String) -> [UInt8] {
+    var text = text
+    return text.withUTF8 { b in
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var pendingSpace = false
+        var i = 0
+        let n = b.count
+        while i < n {
+            let len = whitespaceLength(b, i)
+            if len > 0 {
+                pendingSpace = !out.isEmpty
+                i += len
+                continue
+            }
+            if pendingSpace { out.append(0x20); pendingSpace = false }
+            out.append(b[i])
+            i += 1
         }
+        return out
     }
-    return String(out)
+}
+
+/// Byte length of the Unicode whitespace character starting at b[i], or 0. ASCII: space, \t \n \v \f \r;
+/// beyond: U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+@inline(__always) func whitespaceLength(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+    let c = b[i]
+    if c < 0x80 { return c == 0x20 || (c >= 9 && c <= 13) ? 1 : 0 }
+    let n = b.count
+    switch c {
+    case 0xC2:
+        return i + 1 < n && (b[i + 1] == 0x85 || b[i + 1] == 0xA0) ? 2 : 0
+    case 0xE1:
+        return i + 2 < n && b[i + 1] == 0x9A && b[i + 2] == 0x80 ? 3 : 0
+    case 0xE2:
+        guard i + 2 < n else { return 0 }
+        let c1 = b[i + 1], c2 = b[i + 2]
+        if c1 == 0x80 && (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF) && c2 >= 0x80 { return 3 }
+        return c1 == 0x81 && c2 == 0x9F ? 3 : 0
+    case 0xE3:
+        return i + 2 < n && b[i + 1] == 0x80 && b[i + 2] == 0x80 ? 3 : 0
+    default:
+        return 0
+    }
 }
 
 /// Unicode whitespace, with a fast path for ASCII (the property lookup is slow).

@@ -59,6 +59,12 @@ struct Sample {
     var groups: [Int32]
 }
 
+/// Bytes as a dictionary key, hashed in one call (an [UInt8] key is hashed byte by byte).
+struct ByteKey: Hashable {
+    var bytes: [UInt8]
+    func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+}
+
 /// Interns strings to dense ids in order of first appearance.
 struct Interner {
     var ids: [String: Int32] = [:]
@@ -73,21 +79,21 @@ struct Interner {
 
 public final class SampleSet {
     public let byFields: [String]
-    let solutionKey: (String) -> String
+    let solutionKey: (String) -> [UInt8]
     var problems = Interner()
     var methods = Interner()
     var groupValues: [Interner]
     var answers = Interner()
-    var solutions = Interner()
+    var solutions: [ByteKey: Int32] = [:]
     var samples: [Sample] = []
     var anyMethod = false
     var seenIndex: [SeenKey: Int] = [:]   // (problem, method, sample) -> position in input, for duplicates
 
     struct SeenKey: Hashable { var problem: Int32; var method: Int32; var index: Int; var greedy: Bool }
 
-    /// `solutionKey` maps a correct sample's solution to the text diversity compares (default: whitespace
+    /// `solutionKey` maps a correct sample's solution to the bytes diversity compares (default: whitespace
     /// normalized text).
-    public init(byFields: [String] = [], solutionKey: @escaping (String) -> String = normalizeSolution) {
+    public init(byFields: [String] = [], solutionKey: @escaping (String) -> [UInt8] = normalizedSolutionBytes) {
         self.byFields = byFields
         self.solutionKey = solutionKey
         groupValues = Array(repeating: Interner(), count: byFields.count)
@@ -120,7 +126,13 @@ public final class SampleSet {
             if correct ? !e.isEmpty : !key.isEmpty { answer = answers.id(key) }
         }
         var solution: Int32 = -1
-        if correct, let s = r.solution { solution = solutions.id(solutionKey(s)) }
+        if correct, let s = r.solution {
+            let key = ByteKey(bytes: solutionKey(s))
+            if let id = solutions[key] { solution = id } else {
+                solution = Int32(solutions.count)
+                solutions[key] = solution
+            }
+        }
         var groups: [Int32] = []
         groups.reserveCapacity(byFields.count)
         for (i, v) in r.groups.enumerated() { groups.append(groupValues[i].id(v)) }

@@ -70,6 +70,14 @@ final class MajorityTests: XCTestCase {
         XCTAssertEqual(majorityIsCorrect([o(false, nil), o(false, nil)], k: 2), false)
     }
 
+    func testSolutionNormalization() {
+        XCTAssertEqual(normalizeSolution("  a \t\n b\u{00A0}\u{3000}c  "), "a b c")
+        XCTAssertEqual(normalizeSolution("x\u{2003}y\u{2028}z"), "x y z")
+        XCTAssertEqual(normalizeSolution("数学 \u{1F642}  é"), "数学 \u{1F642} é")
+        XCTAssertEqual(normalizeSolution(""), "")
+        XCTAssertEqual(normalizeSolution(" \n "), "")
+    }
+
     func testAnswersNormalizedBeforeVoting() {
         XCTAssertEqual(normalizeAnswer(" 1,000.50 "), "1000.5")
         XCTAssertEqual(normalizeAnswer("+007"), "7")
@@ -137,7 +145,7 @@ final class CoverageDiversityTests: XCTestCase {
 
     func testDiversityWithAnotherSolutionKey() {
         // A constant key makes all correct solutions of a problem one.
-        let set = SampleSet(solutionKey: { _ in "same" })
+        let set = SampleSet(solutionKey: { _ in Array("same".utf8) })
         try! set.add(SampleRecord(problem: "a", index: 0, verdict: .pass, solution: "one"))
         try! set.add(SampleRecord(problem: "a", index: 1, verdict: .pass, solution: "two"))
         var opts = EvalOptions(); opts.ks = [2]

@@ -102,6 +102,18 @@ cat > g.jsonl <<'J'
 J
 eq "$(st-eval g.jsonl -q | jq -c '.inputs[0].all | [.greedy, .["pass@1"]]')" "[0.5,0]" greedy
 
+# An independent reference: pass@1 and fpr recomputed with jq on synthetic sample-like records.
+if [ -f "$ST_ROOT/data/synthetic-samples.awk" ]; then
+  awk -v N=3000 -v SEED=2 -f "$ST_ROOT/data/synthetic-samples.awk" > syn.jsonl
+  want=$(jq -n 'reduce inputs as $r ({}; .[$r.id] |= ((. // [0, 0]) | [.[0] + 1, .[1] + (if $r.verdict == "pass" then 1 else 0 end)]))
+                | [.[] | .[1] / .[0]] | add / length' syn.jsonl)
+  got=$(st-eval syn.jsonl --k 1 -q | jq '.inputs[0].all["pass@1"]')
+  awk -v a="$got" -v b="$want" 'BEGIN { exit !(a - b < 1e-12 && b - a < 1e-12) }' || fail "pass@1 $got, jq says $want"
+  want=$(jq -s '[.[] | select(.verdict == "pass")] | [(map(select(.steps_ok == false)) | length) / length, length]' -c syn.jsonl)
+  got=$(st-eval syn.jsonl --k 1 -q | jq -c '.inputs[0].all | [.fpr, .fpr_n]')
+  eq "$got" "$want" "fpr against jq"
+fi
+
 # Determinism: same inputs and seed give the same bytes, whatever --threads; another seed moves the CIs.
 st-eval h.jsonl all-pass.jsonl --seed 3 --threads 1 -q > d1.json
 st-eval h.jsonl all-pass.jsonl --seed 3 --threads 2 -q > d2.json
