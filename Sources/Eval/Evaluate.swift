@@ -34,6 +34,8 @@ public struct GroupResult {
     public var value: String
     /// Metric name → value, in the documented order.
     public var metrics: [(name: String, value: MetricValue)] = []
+    /// Records per verdict, in the order of `Verdict.allCases`.
+    public var verdicts: [(verdict: String, count: Int)] = []
     /// Bootstrap intervals of the accuracy-like metrics.
     public var intervals: [(name: String, low: Double, high: Double)] = []
     /// Per-problem values of the accuracy-like metrics (problem id → value), for comparisons between inputs.
@@ -188,8 +190,10 @@ extension SampleSet {
         var correct = 0, rewardSum = 0.0, rewardMissing = false
         var flops = 0.0, flopsMissing = false, pt = 0, ptMissing = false, ct = 0, ctMissing = false
         var checked = 0, wrongSteps = 0
+        var verdictCounts = Array(repeating: 0, count: Verdict.allCases.count)
         for i in subset {
             let s = samples[i]
+            verdictCounts[Int(s.verdict)] += 1
             if s.correct {
                 correct += 1
                 if s.stepsOK >= 0 { checked += 1; if s.stepsOK == 0 { wrongSteps += 1 } }
@@ -230,6 +234,7 @@ extension SampleSet {
             ("tokens", ptMissing || ctMissing ? .none : .int(pt + ct)),
         ]
         g.metrics = m
+        g.verdicts = zip(Verdict.allCases, verdictCounts).map { ($0.rawValue, $1) }
 
         // Notes: what could not be computed, and why.
         if let lo = minN, let hi = maxN, lo != hi {
@@ -249,6 +254,11 @@ extension SampleSet {
         }
         if minN != nil, !anyAnswer { g.notes.append("maj@K not computable: no sample has an extracted answer") }
         if subset.isEmpty { g.notes.append("no samples") }
+        let errors = verdictCounts[Verdict.allCases.firstIndex(of: .error)!]
+        if errors > 0 {
+            g.notes.append("\(errors) sample(s) have verdict error (the verifier could not judge them); "
+                + "they count as incorrect")
+        }
 
         // Per-problem vectors and bootstrap intervals of the accuracy-like metrics.
         var vectors: [(String, [String], [Double])] = []

@@ -11,6 +11,7 @@ func json(_ v: MetricValue) -> JSON {
 
 func json(_ g: GroupResult) -> JSON {
     var o = JSONObject(g.metrics.map { ($0.name, json($0.value)) })
+    o["verdicts"] = .object(JSONObject(g.verdicts.map { ($0.verdict, JSON($0.count)) }))
     o["ci"] = .object(JSONObject(g.intervals.map { ($0.name, .array([JSON($0.low), JSON($0.high)])) }))
     o["notes"] = .array(g.notes.map { JSON($0) })
     return .object(o)

@@ -48,6 +48,7 @@ struct Sample {
     var index: Int          // `sample`, or Int.max when absent (then file order decides)
     var seq: Int32          // position in the input
     var correct: Bool
+    var verdict: UInt8      // index in Verdict.allCases
     var greedy: Bool
     var stepsOK: Int8       // -1 unknown, 0 false, 1 true
     var answer: Int32       // -1 none
@@ -138,7 +139,7 @@ public final class SampleSet {
         for (i, v) in r.groups.enumerated() { groups.append(groupValues[i].id(v)) }
         samples.append(Sample(
             problem: p, method: m, index: r.index ?? Int.max, seq: Int32(truncatingIfNeeded: samples.count),
-            correct: correct, greedy: r.greedy,
+            correct: correct, verdict: UInt8(Verdict.allCases.firstIndex(of: r.verdict)!), greedy: r.greedy,
             stepsOK: r.stepsOK.map { $0 ? 1 : 0 } ?? -1, answer: answer, solution: solution,
             reward: r.reward ?? .nan, flops: r.flops ?? .nan,
             promptTokens: r.promptTokens ?? -1, completionTokens: r.completionTokens ?? -1, groups: groups))

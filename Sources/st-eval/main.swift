@@ -164,6 +164,11 @@ struct EvalCommand: ToolCommand {
         }
         if let path = plot {
             let names = plotMetrics.map { $0.split(separator: ",").map(String.init) }
+            let known = Set(results[0].all.metrics.map(\.name))
+            for n in names ?? [] where !known.contains(n) {
+                throw ValidationError("--plot-metrics: no metric '\(n)' (K values: "
+                    + options.ks.map(String.init).joined(separator: ",") + ")")
+            }
             let f = try OutputFile(path: path)
             try Array(renderPlot(results, ks: options.ks, metrics: names).utf8).withUnsafeBytes { try f.write($0) }
             pending.append { try f.commit() }

@@ -98,8 +98,9 @@ final class LoadTests: XCTestCase {
             "problems", "samples", "correct", "n_min", "n_max", "accuracy", "reward", "greedy",
             "pass@1", "pass@4", "maj@1", "maj@4", "coverage@1", "coverage@4", "diversity@1", "diversity@4",
             "fpr", "fpr_n", "flops", "flops_per_correct", "prompt_tokens", "completion_tokens", "tokens",
-            "ci", "notes",
+            "verdicts", "ci", "notes",
         ])
+        XCTAssertEqual(all["verdicts"]!.object!.keys, ["pass", "fail", "timeout", "error", "unparsed"])
         XCTAssertEqual(all["pass@4"], .null)   // one sample: K = 4 not computable
         XCTAssertEqual(all["pass@1"], JSON(1))
     }

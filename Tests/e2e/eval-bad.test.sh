@@ -54,6 +54,14 @@ expect_error 64 "--k" --k 0 one.jsonl
 expect_error 64 "--k" --k 1,x one.jsonl
 expect_error 64 "--diversity" --diversity words one.jsonl
 expect_error 64 "--confidence" --confidence 1.5 one.jsonl
+expect_error 64 "no metric 'pass@3'" --k 1,4 --plot p.svg --plot-metrics pass@1,pass@3 one.jsonl
+[ ! -e p.svg ] || fail "plot written despite a usage error"
+
+# A verdict of error (the verifier could not judge) counts as incorrect, and a note says so.
+printf '%s\n' '{"id":"a","verdict":"pass"}' '{"id":"b","verdict":"error"}' > errv.jsonl
+st-eval errv.jsonl -o errv.json 2> errv.err
+[ "$(jq -c '.inputs[0].all | [.["pass@1"], .verdicts.error]' errv.json)" = "[0.5,1]" ] || fail "error verdict"
+grep -q "1 sample(s) have verdict error" errv.err || fail "no note on error verdicts: $(cat errv.err)"
 
 # Mixed sample counts: a K above some problem's count is null with a note naming the problem; smaller K stay.
 printf '%s\n' '{"id":"a","sample":0,"verdict":"pass"}' '{"id":"a","sample":1,"verdict":"pass"}' \

@@ -41,6 +41,7 @@ eq "$(all greedy)" null "greedy (no greedy samples)"
 eq "$(all flops)" 80 flops
 eq "$(all flops_per_correct)" 20 flops_per_correct
 eq "$(all tokens)" 64 tokens
+eq "$(all verdicts)" '{"pass":4,"fail":4,"timeout":0,"error":0,"unparsed":0}' verdicts
 eq "$(jq -c '.inputs[0].id_field' h.json)" '"id"' id_field
 eq "$(jq -c '.inputs[0].by.level["1"]["pass@1"]' h.json)" 0.75 "by level 1"
 eq "$(jq -c '.inputs[0].by.level["2"]["pass@1"]' h.json)" 0.25 "by level 2"
