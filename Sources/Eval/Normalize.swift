@@ -7,7 +7,7 @@
 ///   written canonically: no `+`, no separators, no leading zeros, no trailing fractional zeros (`1,000.50` →
 ///   `1000.5`, `-0` → `0`);
 /// - anything else is kept as written (case included).
-public func normalizeAnswer(_ text: String) -> String {
+public func answerVoteKey(_ text: String) -> String {
     var s = String(text.unicodeScalars.filter { !isSpace($0) })
     if s.hasSuffix("."), s.count > 1 { s.removeLast() }
     if s.count >= 2, s.hasPrefix("$"), s.hasSuffix("$") { s = String(s.dropFirst().dropLast()) }

@@ -81,6 +81,7 @@ struct Interner {
 public final class SampleSet {
     public let byFields: [String]
     let solutionKey: (String) -> [UInt8]
+    let answerKey: (String) -> String
     var problems = Interner()
     var methods = Interner()
     var groupValues: [Interner]
@@ -93,10 +94,13 @@ public final class SampleSet {
     struct SeenKey: Hashable { var problem: Int32; var method: Int32; var index: Int; var greedy: Bool }
 
     /// `solutionKey` maps a correct sample's solution to the bytes diversity compares (default: whitespace
-    /// normalized text).
-    public init(byFields: [String] = [], solutionKey: @escaping (String) -> [UInt8] = normalizedSolutionBytes) {
+    /// normalized text). `answerKey` maps a wrong extracted answer to the class it votes for in maj@k
+    /// (default: `answerVoteKey`).
+    public init(byFields: [String] = [], solutionKey: @escaping (String) -> [UInt8] = normalizedSolutionBytes,
+                answerKey: @escaping (String) -> String = answerVoteKey) {
         self.byFields = byFields
         self.solutionKey = solutionKey
+        self.answerKey = answerKey
         groupValues = Array(repeating: Interner(), count: byFields.count)
     }
 
@@ -123,7 +127,7 @@ public final class SampleSet {
         var answer: Int32 = -1
         if let e = r.extracted {
             // Every correct answer votes for the one correct class; a wrong one for its normalized text.
-            let key = correct ? "" : normalizeAnswer(e)
+            let key = correct ? "" : answerKey(e)
             if correct ? !e.isEmpty : !key.isEmpty { answer = answers.id(key) }
         }
         var solution: Int32 = -1

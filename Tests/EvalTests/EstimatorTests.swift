@@ -79,13 +79,13 @@ final class MajorityTests: XCTestCase {
     }
 
     func testAnswersNormalizedBeforeVoting() {
-        XCTAssertEqual(normalizeAnswer(" 1,000.50 "), "1000.5")
-        XCTAssertEqual(normalizeAnswer("+007"), "7")
-        XCTAssertEqual(normalizeAnswer("-0.0"), "0")
-        XCTAssertEqual(normalizeAnswer("$18$."), "18")
-        XCTAssertEqual(normalizeAnswer("\\frac{1}{2}"), "\\frac{1}{2}")
-        XCTAssertEqual(normalizeAnswer("1,00"), "1,00")   // not a thousands separator: kept as written
-        XCTAssertEqual(normalizeAnswer("x = 3"), "x=3")
+        XCTAssertEqual(answerVoteKey(" 1,000.50 "), "1000.5")
+        XCTAssertEqual(answerVoteKey("+007"), "7")
+        XCTAssertEqual(answerVoteKey("-0.0"), "0")
+        XCTAssertEqual(answerVoteKey("$18$."), "18")
+        XCTAssertEqual(answerVoteKey("\\frac{1}{2}"), "\\frac{1}{2}")
+        XCTAssertEqual(answerVoteKey("1,00"), "1,00")   // not a thousands separator: kept as written
+        XCTAssertEqual(answerVoteKey("x = 3"), "x=3")
         // Through a SampleSet: "17" and "17.0" wrong answers vote together and outvote two correct ones.
         let set = SampleSet()
         for (i, (v, e)) in [(Verdict.fail, "17"), (.pass, "18"), (.fail, "17.0"), (.pass, "18.00"), (.fail, "17")]
