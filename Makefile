@@ -10,9 +10,10 @@ PORTABLE ?= 0
 ifeq ($(PORTABLE),0)
 CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xcc -march=native
 endif
-BUILD_FLAGS := -c release $(CPU_FLAGS)
+# -enable-testing lets the unit tests use @testable imports against the same release build the tools use.
+BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN      := $(CURDIR)/.build/release
-TOOLS    := st-sample st-verify st-filter st-mix st-train st-eval
+TOOLS    := st-sample st-verify st-filter st-mix st-train st-eval st-tasks
 export PATH := $(BIN):$(PATH)
 
 # Debian packages the build and the tests need, as "command-or-pkgconfig:package".
@@ -65,6 +66,13 @@ check-man: build
 demo: build
 	@$(MAKE) --no-print-directory demo-files
 	@bash scripts/demo-report.sh $(DEMO)
+
+## data: generate the embedded tasks, seed set and corpora into data/generated (st-tasks)
+.PHONY: data
+data: build
+	@$(MAKE) --no-print-directory data/generated/MANIFEST.json
+data/generated/MANIFEST.json: $(BIN)/st-tasks
+	st-tasks -o data/generated --seed $(SEED)
 
 # The demo is a chain of file targets: samples -> kept -> deduped -> mix. Re-running rebuilds only what
 # changed; every step writes under a temporary name, so an interrupted run leaves nothing half-made.
