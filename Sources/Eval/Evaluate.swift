@@ -74,24 +74,26 @@ func intervalMetricNames(ks: [Int]) -> [String] {
 }
 
 extension SampleSet {
-    /// The smallest number of sampled records of any problem in any group (all, methods, --by values): the
-    /// largest K every group can report.
+    /// The smallest number of sampled records of any problem in the `all` group and in each method: the largest
+    /// K all of them can report (the default K values stop there). --by groups are left out: a field that varies
+    /// within a problem (`finish`) would otherwise pull every default K down to 1; a --by group whose problems
+    /// have fewer samples reports those K as not computable, with a note.
     public func smallestSampleCount() -> Int? {
         var smallest: Int? = nil
-        for subset in allGroupSubsets() {
+        for subset in allGroupSubsets(includeBy: false) {
             if let n = sampledCounts(subset).min() { smallest = min(smallest ?? n, n) }
         }
         return smallest
     }
 
-    func allGroupSubsets() -> [[Int]] {
+    func allGroupSubsets(includeBy: Bool) -> [[Int]] {
         var out = [Array(samples.indices)]
         if anyMethod {
             var per = Array(repeating: [Int](), count: methods.names.count)
             for (i, s) in samples.enumerated() { per[Int(s.method)].append(i) }
             out += per
         }
-        for f in byFields.indices {
+        for f in byFields.indices where includeBy {
             var per = Array(repeating: [Int](), count: groupValues[f].names.count)
             for (i, s) in samples.enumerated() { per[Int(s.groups[f])].append(i) }
             out += per

@@ -316,6 +316,21 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(set.smallestSampleCount(), 2)
     }
 
+    func testByFieldVaryingWithinAProblemDoesNotLowerTheDefaultK() {
+        let set = SampleSet(byFields: ["finish"])
+        for i in 0..<4 {
+            try! set.add(SampleRecord(problem: "a", index: i, verdict: .pass, groups: [i == 3 ? "length" : "stop"]))
+        }
+        XCTAssertEqual(set.smallestSampleCount(), 4)
+        var opts = EvalOptions(); opts.ks = [1, 2, 4]
+        let r = set.evaluate(label: "", path: "", options: opts)
+        let length = r.by[0].groups.first { $0.value == "length" }!
+        XCTAssertEqual(length["pass@1"], .real(1))
+        XCTAssertEqual(length["pass@2"], MetricValue.none)
+        XCTAssert(length.notes.contains { $0.contains("K = 2,4 not computable") }, "\(length.notes)")
+        XCTAssertEqual(r.all["pass@4"], .real(1))
+    }
+
     func testEmptyInputComputesNothing() {
         var opts = EvalOptions(); opts.ks = [1]
         let g = SampleSet().evaluate(label: "", path: "", options: opts).all
