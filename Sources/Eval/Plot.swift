@@ -28,8 +28,11 @@ func xmlEscape(_ s: String) -> String {
     return out
 }
 
+/// `s` cut to `max` characters in the middle, so both ends stay ("round-1-e…name.jsonl").
 func shortLabel(_ s: String, _ max: Int) -> String {
-    s.count <= max ? s : String(s.prefix(max - 1)) + "\u{2026}"
+    guard s.count > max else { return s }
+    let head = (max - 1 + 1) / 2, tail = max - 1 - head
+    return String(s.prefix(head)) + "\u{2026}" + String(s.suffix(tail))
 }
 
 func num(_ x: Double) -> String { fixed(x, 1) }
@@ -50,6 +53,10 @@ public func defaultPlotMetrics(_ inputs: [InputResult], ks: [Int]) -> [String] {
 /// A panel: plot area at (x0, y0) of size (w, h), y from 0 to 100 %, with grid, axes, title and legend below.
 struct Panel {
     var x0: Double, y0: Double, w: Double, h: Double
+    /// Extra room under the axis for slanted tick labels.
+    var below = 0.0
+    /// Tick labels slanted by 30 degrees (long input labels).
+    var slanted = false
     var out: String = ""
 
     func py(_ y: Double) -> Double { y0 + h - y * h }
@@ -66,7 +73,7 @@ struct Panel {
             + "stroke=\"#333333\" stroke-width=\"1\"/>\n"
         out += "<text x=\"\(num(x0 + w / 2))\" y=\"\(num(y0 - 12))\" text-anchor=\"middle\" font-size=\"15\" "
             + "font-weight=\"bold\">\(xmlEscape(title))</text>\n"
-        out += "<text x=\"\(num(x0 + w / 2))\" y=\"\(num(y0 + h + 42))\" text-anchor=\"middle\" "
+        out += "<text x=\"\(num(x0 + w / 2))\" y=\"\(num(y0 + h + 42 + below))\" text-anchor=\"middle\" "
             + "font-size=\"13\">\(xmlEscape(xLabel))</text>\n"
         let cy = y0 + h / 2
         out += "<text x=\"\(num(x0 - 40))\" y=\"\(num(cy))\" text-anchor=\"middle\" font-size=\"13\" "
@@ -76,8 +83,14 @@ struct Panel {
     mutating func xTick(_ x: Double, _ label: String) {
         out += "<line x1=\"\(num(x))\" y1=\"\(num(y0 + h))\" x2=\"\(num(x))\" y2=\"\(num(y0 + h + 5))\" "
             + "stroke=\"#333333\"/>\n"
-        out += "<text x=\"\(num(x))\" y=\"\(num(y0 + h + 20))\" text-anchor=\"middle\" font-size=\"12\">"
-            + "\(xmlEscape(label))</text>\n"
+        if slanted {
+            let y = y0 + h + 16
+            out += "<text x=\"\(num(x + 4))\" y=\"\(num(y))\" text-anchor=\"end\" font-size=\"12\" "
+                + "transform=\"rotate(-30 \(num(x + 4)) \(num(y)))\">\(xmlEscape(label))</text>\n"
+        } else {
+            out += "<text x=\"\(num(x))\" y=\"\(num(y0 + h + 20))\" text-anchor=\"middle\" font-size=\"12\">"
+                + "\(xmlEscape(label))</text>\n"
+        }
     }
 
     /// Draws the series (x already in pixels) and their legend, in rows under the x-axis label.
@@ -106,7 +119,7 @@ struct Panel {
         let perRow = max(1, Int(w / entryW))
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count], dash = dashes[(i / palette.count) % dashes.count]
-            let lx = x0 + Double(i % perRow) * entryW, ly = y0 + h + 66 + Double(i / perRow) * 18
+            let lx = x0 + Double(i % perRow) * entryW, ly = y0 + h + 66 + below + Double(i / perRow) * 18
             out += "<line x1=\"\(num(lx))\" y1=\"\(num(ly - 4))\" x2=\"\(num(lx + 22))\" y2=\"\(num(ly - 4))\" "
                 + "stroke=\"\(color)\" stroke-width=\"2.5\"" + (dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")
                 + "/>\n"
@@ -119,13 +132,23 @@ struct Panel {
 /// The SVG document. `metrics` names the left panel's lines (default: `defaultPlotMetrics`).
 public func renderPlot(_ inputs: [InputResult], ks: [Int], metrics: [String]? = nil) -> String {
     let names = metrics ?? defaultPlotMetrics(inputs, ks: ks)
-    let panelW = 420.0, panelH = 260.0, left = 70.0, gap = 110.0, top = 50.0
+    let panelW = 420.0, panelH = 260.0, gap = 110.0, top = 50.0
     // pass@k series: a line per input; with one input and several methods, a line per method as well.
     var passGroups: [(String, GroupResult)] = inputs.map { ($0.label, $0.all) }
     if inputs.count == 1 { passGroups += inputs[0].methods.map { ($0.title, $0) } }
     let legendRows = max(legendRowCount(names, panelW), legendRowCount(passGroups.map { $0.0 }, panelW))
+    // Input labels that do not fit side by side are slanted, up to 28 characters (cut in the middle); the first
+    // one then needs room on the left.
+    let nIn = inputs.count
+    let spacing = nIn == 1 ? panelW : (panelW - 60) / Double(nIn - 1)
+    let longest = inputs.map(\.label.count).max() ?? 0
+    let slanted = Double(longest) * 7.5 > spacing
+    let labelMax = slanted ? 28 : longest
+    let labelPixels = Double(min(longest, labelMax)) * 7.0
+    let below = slanted ? labelPixels * 0.5 : 0
+    let left = slanted ? max(70, labelPixels * 0.87 - 10) : 70
     let width = left + panelW + gap + panelW + 30
-    let height = top + panelH + 70 + Double(legendRows) * 18 + 10
+    let height = top + panelH + 70 + below + Double(legendRows) * 18 + 10
 
     var svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
@@ -133,11 +156,10 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], metrics: [String]? = 
     svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
 
     // Left: metrics across inputs.
-    var a = Panel(x0: left, y0: top, w: panelW, h: panelH)
+    var a = Panel(x0: left, y0: top, w: panelW, h: panelH, below: below, slanted: slanted)
     a.frame(title: "Metrics across inputs", xLabel: "input", yLabel: "percent")
-    let nIn = inputs.count
     let xOf = { (i: Int) in nIn == 1 ? a.x0 + a.w / 2 : a.x0 + 30 + Double(i) * (a.w - 60) / Double(nIn - 1) }
-    let maxLabel = max(4, Int((nIn == 1 ? a.w : (a.w - 60) / Double(nIn - 1)) / 7.5))
+    let maxLabel = labelMax
     for (i, input) in inputs.enumerated() { a.xTick(xOf(i), shortLabel(input.label, maxLabel)) }
     a.draw(names.map { n in
         Series(name: n, points: inputs.enumerated().map { (xOf($0.offset), $0.element.all[n]?.double) })
@@ -145,7 +167,7 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], metrics: [String]? = 
     svg += a.out
 
     // Right: pass@k curves over k on a log2 axis.
-    var b = Panel(x0: left + panelW + gap, y0: top, w: panelW, h: panelH)
+    var b = Panel(x0: left + panelW + gap, y0: top, w: panelW, h: panelH, below: below)
     b.frame(title: "pass@k", xLabel: "k (samples per problem, log scale)", yLabel: "pass@k (percent)")
     let lk = ks.map { log2(Double($0)) }
     let lo = lk.first ?? 0, hi = lk.last ?? 1
