@@ -8,7 +8,10 @@ import Dispatch
 
 public enum Threads {
     /// Worker threads used by the kernels, matrix multiplies included. Default: all cores.
-    nonisolated(unsafe) public private(set) static var count: Int = max(1, System.cores)
+    nonisolated(unsafe) public private(set) static var count: Int = max(1, Threads.cores)
+
+    /// Cores of this machine.
+    public static var cores: Int { Int(openblas_get_num_procs()) }
 
     /// Set the number of threads (1 = run everything on the calling thread).
     public static func set(_ n: Int) {
@@ -24,9 +27,6 @@ public enum Threads {
     }()
 }
 
-enum System {
-    static var cores: Int { Int(openblas_get_num_procs()) }
-}
 
 /// Raw pointers carried into concurrent closures.
 public struct SendablePointer<T>: @unchecked Sendable {

@@ -1,7 +1,7 @@
 // Every operation's backward against central finite differences of its forward, the loss
 // L = sum(out * R) accumulated in double precision (R random, so every output element matters).
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Deterministic pseudo-random numbers for tests.
 struct TestRNG {
