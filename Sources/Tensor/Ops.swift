@@ -183,7 +183,7 @@ public func rmsnormBackward(_ dinp: FPtr, _ dweight: FPtr?, _ dout: CFPtr, _ inp
             // g = w * dy;  dx = s * g - x * s^3 * mean(g * x)
             var acc = F16()
             var i = 0
-            while i + 16 <= C { acc.addProduct(load16(weight + i) * load16(dy + i), load16(x + i)); i += 16 }
+            while i + 16 <= C { fmadd(&acc, load16(weight + i) * load16(dy + i), load16(x + i)); i += 16 }
             var dotgx = acc.sum()
             while i < C { dotgx += weight[i] * dy[i] * x[i]; i += 1 }
             let k = -s * s * s * dotgx / Float(C)
@@ -191,8 +191,8 @@ public func rmsnormBackward(_ dinp: FPtr, _ dweight: FPtr?, _ dout: CFPtr, _ inp
             let sv = F16(repeating: s), kv = F16(repeating: k)
             while i + 16 <= C {
                 var v = load16(dx + i)
-                v.addProduct(sv, load16(weight + i) * load16(dy + i))
-                v.addProduct(kv, load16(x + i))
+                fmadd(&v, sv, load16(weight + i) * load16(dy + i))
+                fmadd(&v, kv, load16(x + i))
                 store16(dx + i, v)
                 i += 16
             }
@@ -226,7 +226,7 @@ public func layernormForward(_ out: FPtr, _ mean: FPtr, _ rstd: FPtr, _ inp: CFP
             var vacc = F16()
             let mv = F16(repeating: m)
             i = 0
-            while i + 16 <= C { let d = load16(x + i) - mv; vacc.addProduct(d, d); i += 16 }
+            while i + 16 <= C { let d = load16(x + i) - mv; fmadd(&vacc, d, d); i += 16 }
             var v = vacc.sum()
             while i < C { let d = x[i] - m; v += d * d; i += 1 }
             let s = 1 / (v / Float(C) + eps).squareRoot()

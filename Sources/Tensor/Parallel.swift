@@ -90,11 +90,11 @@ public func vdot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
     var acc0 = F16(), acc1 = F16()
     var i = 0
     while i + 32 <= n {
-        acc0.addProduct(load16(a + i), load16(b + i))
-        acc1.addProduct(load16(a + i + 16), load16(b + i + 16))
+        fmadd(&acc0, load16(a + i), load16(b + i))
+        fmadd(&acc1, load16(a + i + 16), load16(b + i + 16))
         i += 32
     }
-    if i + 16 <= n { acc0.addProduct(load16(a + i), load16(b + i)); i += 16 }
+    if i + 16 <= n { fmadd(&acc0, load16(a + i), load16(b + i)); i += 16 }
     var s = (acc0 + acc1).sum()
     while i < n { s += a[i] * b[i]; i += 1 }
     return s
@@ -107,7 +107,7 @@ public func vaxpy(_ y: UnsafeMutablePointer<Float>, _ a: Float, _ x: UnsafePoint
     let av = F16(repeating: a)
     while i + 16 <= n {
         var v = load16(y + i)
-        v.addProduct(av, load16(x + i))
+        fmadd(&v, av, load16(x + i))
         store16(y + i, v)
         i += 16
     }
@@ -192,4 +192,9 @@ public func expScalar(_ x: Float) -> Float {
     var v = F16(repeating: 0)
     v[0] = x
     return vexp(v)[0]
+}
+
+/// acc += a * b, fused where the target CPU has FMA (see Sources/CBLAS/shim.h), else a multiply and an add.
+@inline(__always) func fmadd(_ acc: inout F16, _ a: F16, _ b: F16) {
+    if ST_HAS_FMA != 0 { acc.addProduct(a, b) } else { acc = acc + a * b }
 }
