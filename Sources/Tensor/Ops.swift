@@ -18,7 +18,7 @@ public typealias IPtr = UnsafePointer<Int32>
 public func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                   _ alpha: Float, _ A: CFPtr, _ lda: Int, _ B: CFPtr, _ ldb: Int,
                   _ beta: Float, _ C: FPtr, _ ldc: Int) {
-    _ = Threads.blasSingleThreaded
+    ensureBLAS()
     let work = M * N * K
     let blocks = min(16, work / (1 << 21))   // ~2 MFLOP+ per block
     if blocks <= 1 {
@@ -48,6 +48,7 @@ public func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
 public func sgemm1(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                    _ alpha: Float, _ A: CFPtr, _ lda: Int, _ B: CFPtr, _ ldb: Int,
                    _ beta: Float, _ C: FPtr, _ ldc: Int) {
+    ensureBLAS()
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
 }

@@ -5,6 +5,7 @@
 // chunk order by the caller. So results are bitwise identical for any thread count.
 import CBLAS
 import Dispatch
+import Foundation
 
 public enum Threads {
     /// Worker threads used by the kernels, matrix multiplies included. Default: all cores.
@@ -15,16 +16,59 @@ public enum Threads {
 
     /// Set the number of threads (1 = run everything on the calling thread).
     public static func set(_ n: Int) {
-        _ = blasSingleThreaded
+        ensureBLAS()
         count = max(1, n)
     }
 
-    /// OpenBLAS runs single-threaded inside each call; st splits large multiplies itself (see `sgemm`), so
-    /// no OpenBLAS worker spins while st's own kernels run, and the split never depends on the thread count.
-    static let blasSingleThreaded: Bool = {
+    /// The OpenBLAS kernel family in use ("SkylakeX", "Haswell", ...).
+    public static var blasCore: String {
+        ensureBLAS()
+        return String(cString: openblas_get_corename())
+    }
+}
+
+nonisolated(unsafe) private var blasOnce = pthread_once_t()
+
+/// Once per process, before the first BLAS call: OpenBLAS runs single-threaded inside each call (st splits
+/// large multiplies itself, see `sgemm`, so no OpenBLAS worker spins while st's own kernels run and the split
+/// never depends on the thread count), with its fastest kernels for this CPU (`upgradeBLASCore`).
+@inline(__always) public func ensureBLAS() {
+    pthread_once(&blasOnce) {
+        upgradeBLASCore()
         openblas_set_num_threads(1)
-        return true
-    }()
+    }
+}
+
+/// Debian's OpenBLAS 0.3.21 does not know AMD Zen 4/5 and falls back to its AVX2 (Haswell) kernels, about half
+/// the speed of its AVX-512 (SkylakeX) ones on this machine. When the CPU has AVX-512 (F, BW, DQ, VL), no
+/// OPENBLAS_CORETYPE was given and OpenBLAS chose Haswell or Zen, re-run OpenBLAS's dynamic-arch selection
+/// with OPENBLAS_CORETYPE=SkylakeX, before any BLAS call. Set OPENBLAS_CORETYPE to choose yourself.
+func upgradeBLASCore() {
+    #if os(Linux) && arch(x86_64)
+    guard getenv("OPENBLAS_CORETYPE") == nil else { return }
+    let core = String(cString: openblas_get_corename())
+    guard core == "Haswell" || core == "Zen" else { return }
+    // /proc files report size 0, so read line by line
+    guard let f = fopen("/proc/cpuinfo", "r") else { return }
+    var flagsLine = ""
+    var line: UnsafeMutablePointer<CChar>? = nil
+    var cap = 0
+    while getline(&line, &cap, f) > 0 {
+        let l = String(cString: line!)
+        if l.hasPrefix("flags") { flagsLine = l; break }
+    }
+    free(line)
+    fclose(f)
+    let flags = Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+    guard ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) else { return }
+    guard let quit = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_quit"),
+          let initArch = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_init") else { return }
+    typealias Fn = @convention(c) () -> Void
+    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+    unsafeBitCast(quit, to: Fn.self)()
+    unsafeBitCast(initArch, to: Fn.self)()
+    unsetenv("OPENBLAS_CORETYPE")
+    #endif
 }
 
 
