@@ -385,8 +385,8 @@ public func swigluForward(_ out: FPtr, _ gu: CFPtr, _ N: Int, _ I: Int) {
     }
 }
 
-/// dgu (N,2I) += d/d[gate|up] of SwiGLU given dout (N,I)
-public func swigluBackward(_ dgu: FPtr, _ dout: CFPtr, _ gu: CFPtr, _ N: Int, _ I: Int) {
+/// dgu (N,2I) += d/d[gate|up] of SwiGLU given dout (N,I)   (overwrite: = instead of +=)
+public func swigluBackward(_ dgu: FPtr, _ dout: CFPtr, _ gu: CFPtr, _ N: Int, _ I: Int, overwrite: Bool = false) {
     let d = SendablePointer(dgu)
     parallelFor(N, grain: rowGrain(I * 10)) { r in
         for n in r {
@@ -397,14 +397,15 @@ public func swigluBackward(_ dgu: FPtr, _ dout: CFPtr, _ gu: CFPtr, _ N: Int, _ 
             while i + 16 <= I {
                 let x = load16(g + i), sg = vsigmoid(x), dyv = load16(dy + i), uv = load16(u + i)
                 let silu = x * sg
-                store16(du + i, load16(du + i) + dyv * silu)
-                store16(dg + i, load16(dg + i) + dyv * uv * sg * (one + x * (one - sg)))
+                let du0 = overwrite ? F16() : load16(du + i), dg0 = overwrite ? F16() : load16(dg + i)
+                store16(du + i, du0 + dyv * silu)
+                store16(dg + i, dg0 + dyv * uv * sg * (one + x * (one - sg)))
                 i += 16
             }
             while i < I {
                 let x = g[i], sg = 1 / (1 + expScalar(-x))
-                du[i] += dy[i] * x * sg
-                dg[i] += dy[i] * u[i] * sg * (1 + x * (1 - sg))
+                du[i] = (overwrite ? 0 : du[i]) + dy[i] * x * sg
+                dg[i] = (overwrite ? 0 : dg[i]) + dy[i] * u[i] * sg * (1 + x * (1 - sg))
                 i += 1
             }
         }
