@@ -3,7 +3,9 @@
 # configs S, M, L (docs/tensor.md), the measured two-thread sgemm ceiling, batched KV-cache decoding, and —
 # when PyTorch is importable by $TORCH_PYTHON (default python3) — the same architecture in PyTorch eager
 # (bench/tensor_ref.py) in the same run. Goal (issue 3): >= 1.5x PyTorch on S, >= 1.0x on M and L.
-# BENCH_STEPS=N timed steps per config (default 10). Prints a Markdown section for BENCHMARKS.md.
+# BENCH_STEPS=N timed steps per config (default 10), BENCH_THREADS=N (default: all cores). OpenBLAS kernels:
+# st respects OPENBLAS_CORETYPE when set, else picks the AVX-512 (SkylakeX) kernels on AVX-512 CPUs that
+# Debian's OpenBLAS 0.3.21 does not recognise. Prints a Markdown section for BENCHMARKS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ST_BIN:-$root/.build/release}
@@ -21,7 +23,7 @@ echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cor
 "$bin/tensor-bench" --threads "$threads" --steps "$steps" sgemm S M L decode > "$out/st.jsonl"
 sg=$(grep '"sgemm"' "$out/st.jsonl")
 ceiling=$(field "$sg" gflops)
-echo "- sgemm ceiling (2048^3, st's split over single-threaded OpenBLAS calls): $ceiling GFLOP/s"
+echo "- sgemm ceiling (2048^3, st's split over single-threaded OpenBLAS calls, $threads threads): $ceiling GFLOP/s; OpenBLAS kernels: $(field "$sg" core) (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset})"
 torch=""
 if "$py" -c 'import torch' 2>/dev/null; then
   "$py" "$root/bench/tensor_ref.py" --threads "$threads" --steps "$steps" S M L > "$out/torch.jsonl"
