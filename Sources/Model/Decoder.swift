@@ -50,6 +50,7 @@ public final class LlamaDecoder {
     /// passes the prefix length for its prefix tokens). Returns logits (tokens.count, vocab), valid until the
     /// next call.
     public func forward(tokens: [Int32], slots sl: [Int32], positions ps: [Int32], kvEnd ke: [Int32]? = nil) throws -> UnsafePointer<Float> {
+        ensureBLAS()
         let c = model.config, n = tokens.count
         guard n > 0, n <= maxTokens, sl.count == n, ps.count == n, ke == nil || ke!.count == n else {
             throw ModelError("decoder: expected 1...\(maxTokens) tokens with one slot and position each")

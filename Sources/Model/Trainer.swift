@@ -203,13 +203,11 @@ public final class LlamaTrainer {
             let w = model.layers[l], x = la[l]
             // MLP
             matmulBackward(s(dh), g(w.down), nil, s(dresid), a(x.h), p(w.down), N, I, C, overwriteDinp: true)
-            s(dgu).update(repeating: 0, count: N * 2 * I)
-            swigluBackward(s(dgu), s(dh), a(x.gu), N, I)
+            swigluBackward(s(dgu), s(dh), a(x.gu), N, I, overwrite: true)
             matmulBackward(s(dxn), g(w.gateUp), nil, s(dgu), a(x.xn2), p(w.gateUp), N, C, 2 * I, overwriteDinp: true)
             rmsnormBackward(s(dresid), g(w.postNorm), s(dxn), a(x.x2), p(w.postNorm), a(x.rstd2), N, C)
             // attention
             matmulBackward(s(dao), g(w.o), nil, s(dresid), a(x.ao), p(w.o), N, H * D, C, overwriteDinp: true)
-            s(dqkv).update(repeating: 0, count: N * QKV)
             attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
             ropeInPlace(s(dqkv), cosT, sinT, positions, N, H + KV, D, QKV, inverse: true)
             matmulBackward(s(dxn), g(w.qkv), nil, s(dqkv), a(x.xn1), p(w.qkv), N, C, QKV, overwriteDinp: true)

@@ -61,7 +61,8 @@ public func attentionForward(_ out: FPtr, _ att: FPtr, _ qkv: CFPtr, _ kvStart: 
     }
 }
 
-/// dqkv (B*T, (H+2KV)*D) += gradient of attentionForward given dout (B,T,H*D); scratch holds B*KV*T*T floats.
+/// dqkv (B*T, (H+2KV)*D) = gradient of attentionForward given dout (B,T,H*D) (OVERWRITTEN, not accumulated:
+/// every element is written); scratch holds B*KV*T*T floats.
 /// Work is split by (b, kv head): each chunk owns the q rows of its head group and its k/v rows, so there is
 /// no race and no order dependence on the thread count.
 public func attentionBackward(_ dqkv: FPtr, _ dout: CFPtr, _ att: CFPtr, _ qkv: CFPtr, _ kvStart: IPtr, _ kvEnd: IPtr,
@@ -77,12 +78,13 @@ public func attentionBackward(_ dqkv: FPtr, _ dout: CFPtr, _ att: CFPtr, _ qkv: 
         let dv = dp.p + b * T * stride + (H + KV + kvh) * D
         let dS = sp.p + bk * T * T
         for h in kvh * G ..< (kvh + 1) * G {
+            let first: Float = h == kvh * G ? 0 : 1   // beta: the group's first head overwrites dk, dv
             let P = att + (b * H + h) * T * T
             let dO = dout + b * T * H * D + h * D
             let q = qkv + b * T * stride + h * D
             let dq = dp.p + b * T * stride + h * D
             // dV += P^T dO;  dP = dO V^T
-            sgemm1(true, false, T, D, T, 1, P, T, dO, H * D, 1, dv, stride)
+            sgemm1(true, false, T, D, T, 1, P, T, dO, H * D, first, dv, stride)
             sgemm1(false, true, T, T, D, 1, dO, H * D, v, stride, 0, dS, T)
             // dS = P (dP - sum_s P dP), zero outside the key range (P is zero there)
             for t in 0..<T {
@@ -97,8 +99,8 @@ public func attentionBackward(_ dqkv: FPtr, _ dout: CFPtr, _ att: CFPtr, _ qkv: 
                 if s1 < T { (g + s1).update(repeating: 0, count: T - s1) }
             }
             // dQ += scale dS K;  dK += scale dS^T Q
-            sgemm1(false, false, T, D, T, scale, dS, T, k, stride, 1, dq, stride)
-            sgemm1(true, false, T, D, T, scale, dS, T, q, stride, 1, dk, stride)
+            sgemm1(false, false, T, D, T, scale, dS, T, k, stride, 0, dq, stride)
+            sgemm1(true, false, T, D, T, scale, dS, T, q, stride, first, dk, stride)
         }
     }
 }

@@ -18,7 +18,7 @@ public typealias IPtr = UnsafePointer<Int32>
 public func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                   _ alpha: Float, _ A: CFPtr, _ lda: Int, _ B: CFPtr, _ ldb: Int,
                   _ beta: Float, _ C: FPtr, _ ldc: Int) {
-    _ = Threads.blasSingleThreaded
+    ensureBLAS()
     let work = M * N * K
     let blocks = min(16, work / (1 << 21))   // ~2 MFLOP+ per block
     if blocks <= 1 {
@@ -48,6 +48,7 @@ public func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
 public func sgemm1(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                    _ alpha: Float, _ A: CFPtr, _ lda: Int, _ B: CFPtr, _ ldb: Int,
                    _ beta: Float, _ C: FPtr, _ ldc: Int) {
+    ensureBLAS()
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
 }
@@ -183,7 +184,7 @@ public func rmsnormBackward(_ dinp: FPtr, _ dweight: FPtr?, _ dout: CFPtr, _ inp
             // g = w * dy;  dx = s * g - x * s^3 * mean(g * x)
             var acc = F16()
             var i = 0
-            while i + 16 <= C { acc.addProduct(load16(weight + i) * load16(dy + i), load16(x + i)); i += 16 }
+            while i + 16 <= C { fmadd(&acc, load16(weight + i) * load16(dy + i), load16(x + i)); i += 16 }
             var dotgx = acc.sum()
             while i < C { dotgx += weight[i] * dy[i] * x[i]; i += 1 }
             let k = -s * s * s * dotgx / Float(C)
@@ -191,8 +192,8 @@ public func rmsnormBackward(_ dinp: FPtr, _ dweight: FPtr?, _ dout: CFPtr, _ inp
             let sv = F16(repeating: s), kv = F16(repeating: k)
             while i + 16 <= C {
                 var v = load16(dx + i)
-                v.addProduct(sv, load16(weight + i) * load16(dy + i))
-                v.addProduct(kv, load16(x + i))
+                fmadd(&v, sv, load16(weight + i) * load16(dy + i))
+                fmadd(&v, kv, load16(x + i))
                 store16(dx + i, v)
                 i += 16
             }
@@ -226,7 +227,7 @@ public func layernormForward(_ out: FPtr, _ mean: FPtr, _ rstd: FPtr, _ inp: CFP
             var vacc = F16()
             let mv = F16(repeating: m)
             i = 0
-            while i + 16 <= C { let d = load16(x + i) - mv; vacc.addProduct(d, d); i += 16 }
+            while i + 16 <= C { let d = load16(x + i) - mv; fmadd(&vacc, d, d); i += 16 }
             var v = vacc.sum()
             while i < C { let d = x[i] - m; v += d * d; i += 1 }
             let s = 1 / (v / Float(C) + eps).squareRoot()
@@ -384,8 +385,8 @@ public func swigluForward(_ out: FPtr, _ gu: CFPtr, _ N: Int, _ I: Int) {
     }
 }
 
-/// dgu (N,2I) += d/d[gate|up] of SwiGLU given dout (N,I)
-public func swigluBackward(_ dgu: FPtr, _ dout: CFPtr, _ gu: CFPtr, _ N: Int, _ I: Int) {
+/// dgu (N,2I) += d/d[gate|up] of SwiGLU given dout (N,I)   (overwrite: = instead of +=)
+public func swigluBackward(_ dgu: FPtr, _ dout: CFPtr, _ gu: CFPtr, _ N: Int, _ I: Int, overwrite: Bool = false) {
     let d = SendablePointer(dgu)
     parallelFor(N, grain: rowGrain(I * 10)) { r in
         for n in r {
@@ -396,14 +397,15 @@ public func swigluBackward(_ dgu: FPtr, _ dout: CFPtr, _ gu: CFPtr, _ N: Int, _ 
             while i + 16 <= I {
                 let x = load16(g + i), sg = vsigmoid(x), dyv = load16(dy + i), uv = load16(u + i)
                 let silu = x * sg
-                store16(du + i, load16(du + i) + dyv * silu)
-                store16(dg + i, load16(dg + i) + dyv * uv * sg * (one + x * (one - sg)))
+                let du0 = overwrite ? F16() : load16(du + i), dg0 = overwrite ? F16() : load16(dg + i)
+                store16(du + i, du0 + dyv * silu)
+                store16(dg + i, dg0 + dyv * uv * sg * (one + x * (one - sg)))
                 i += 16
             }
             while i < I {
                 let x = g[i], sg = 1 / (1 + expScalar(-x))
-                du[i] += dy[i] * x * sg
-                dg[i] += dy[i] * u[i] * sg * (1 + x * (1 - sg))
+                du[i] = (overwrite ? 0 : du[i]) + dy[i] * x * sg
+                dg[i] = (overwrite ? 0 : dg[i]) + dy[i] * u[i] * sg * (1 + x * (1 - sg))
                 i += 1
             }
         }

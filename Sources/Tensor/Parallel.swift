@@ -5,28 +5,72 @@
 // chunk order by the caller. So results are bitwise identical for any thread count.
 import CBLAS
 import Dispatch
+import Foundation
 
 public enum Threads {
     /// Worker threads used by the kernels, matrix multiplies included. Default: all cores.
-    nonisolated(unsafe) public private(set) static var count: Int = max(1, System.cores)
+    nonisolated(unsafe) public private(set) static var count: Int = max(1, Threads.cores)
+
+    /// Cores of this machine.
+    public static var cores: Int { Int(openblas_get_num_procs()) }
 
     /// Set the number of threads (1 = run everything on the calling thread).
     public static func set(_ n: Int) {
-        _ = blasSingleThreaded
+        ensureBLAS()
         count = max(1, n)
     }
 
-    /// OpenBLAS runs single-threaded inside each call; st splits large multiplies itself (see `sgemm`), so
-    /// no OpenBLAS worker spins while st's own kernels run, and the split never depends on the thread count.
-    static let blasSingleThreaded: Bool = {
-        openblas_set_num_threads(1)
-        return true
-    }()
+    /// The OpenBLAS kernel family in use ("SkylakeX", "Haswell", ...).
+    public static var blasCore: String {
+        ensureBLAS()
+        return String(cString: openblas_get_corename())
+    }
 }
 
-enum System {
-    static var cores: Int { Int(openblas_get_num_procs()) }
+nonisolated(unsafe) private var blasOnce = pthread_once_t()
+
+/// Once per process, before the first BLAS call: OpenBLAS runs single-threaded inside each call (st splits
+/// large multiplies itself, see `sgemm`, so no OpenBLAS worker spins while st's own kernels run and the split
+/// never depends on the thread count), with its fastest kernels for this CPU (`upgradeBLASCore`).
+@inline(__always) public func ensureBLAS() {
+    pthread_once(&blasOnce) {
+        upgradeBLASCore()
+        openblas_set_num_threads(1)
+    }
 }
+
+/// Debian's OpenBLAS 0.3.21 does not know AMD Zen 4/5 and falls back to its AVX2 (Haswell) kernels, about half
+/// the speed of its AVX-512 (SkylakeX) ones on this machine. When the CPU has AVX-512 (F, BW, DQ, VL), no
+/// OPENBLAS_CORETYPE was given and OpenBLAS chose Haswell or Zen, re-run OpenBLAS's dynamic-arch selection
+/// with OPENBLAS_CORETYPE=SkylakeX, before any BLAS call. Set OPENBLAS_CORETYPE to choose yourself.
+func upgradeBLASCore() {
+    #if os(Linux) && arch(x86_64)
+    guard getenv("OPENBLAS_CORETYPE") == nil else { return }
+    let core = String(cString: openblas_get_corename())
+    guard core == "Haswell" || core == "Zen" else { return }
+    // /proc files report size 0, so read line by line
+    guard let f = fopen("/proc/cpuinfo", "r") else { return }
+    var flagsLine = ""
+    var line: UnsafeMutablePointer<CChar>? = nil
+    var cap = 0
+    while getline(&line, &cap, f) > 0 {
+        let l = String(cString: line!)
+        if l.hasPrefix("flags") { flagsLine = l; break }
+    }
+    free(line)
+    fclose(f)
+    let flags = Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
+    guard ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) else { return }
+    guard let quit = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_quit"),
+          let initArch = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_init") else { return }
+    typealias Fn = @convention(c) () -> Void
+    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+    unsafeBitCast(quit, to: Fn.self)()
+    unsafeBitCast(initArch, to: Fn.self)()
+    unsetenv("OPENBLAS_CORETYPE")
+    #endif
+}
+
 
 /// Raw pointers carried into concurrent closures.
 public struct SendablePointer<T>: @unchecked Sendable {
@@ -90,11 +134,11 @@ public func vdot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
     var acc0 = F16(), acc1 = F16()
     var i = 0
     while i + 32 <= n {
-        acc0.addProduct(load16(a + i), load16(b + i))
-        acc1.addProduct(load16(a + i + 16), load16(b + i + 16))
+        fmadd(&acc0, load16(a + i), load16(b + i))
+        fmadd(&acc1, load16(a + i + 16), load16(b + i + 16))
         i += 32
     }
-    if i + 16 <= n { acc0.addProduct(load16(a + i), load16(b + i)); i += 16 }
+    if i + 16 <= n { fmadd(&acc0, load16(a + i), load16(b + i)); i += 16 }
     var s = (acc0 + acc1).sum()
     while i < n { s += a[i] * b[i]; i += 1 }
     return s
@@ -107,7 +151,7 @@ public func vaxpy(_ y: UnsafeMutablePointer<Float>, _ a: Float, _ x: UnsafePoint
     let av = F16(repeating: a)
     while i + 16 <= n {
         var v = load16(y + i)
-        v.addProduct(av, load16(x + i))
+        fmadd(&v, av, load16(x + i))
         store16(y + i, v)
         i += 16
     }
@@ -192,4 +236,9 @@ public func expScalar(_ x: Float) -> Float {
     var v = F16(repeating: 0)
     v[0] = x
     return vexp(v)[0]
+}
+
+/// acc += a * b, fused where the target CPU has FMA (see Sources/CBLAS/shim.h), else a multiply and an add.
+@inline(__always) func fmadd(_ acc: inout F16, _ a: F16, _ b: F16) {
+    if ST_HAS_FMA != 0 { acc.addProduct(a, b) } else { acc = acc + a * b }
 }

@@ -57,7 +57,7 @@ for name in names {
             sgemm(false, true, n, n, n, 1, a.ptr, n, b.ptr, n, 0, c.ptr, n)
             best = max(best, 2 * Double(n * n * n) / (now() - t0) / 1e9)
         }
-        print(String(format: "{\"bench\":\"sgemm\",\"n\":%d,\"threads\":%d,\"gflops\":%.1f}", n, Threads.count, best))
+        print(String(format: "{\"bench\":\"sgemm\",\"n\":%d,\"threads\":%d,\"gflops\":%.1f,\"core\":\"%@\"}", n, Threads.count, best, Threads.blasCore))
         continue
     }
     if name == "decode" {

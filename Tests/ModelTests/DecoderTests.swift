@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
-@testable import Model
-@testable import Tensor
+import Model
+import Tensor
 
 final class DecoderTests: XCTestCase {
     func model() -> LlamaModel {

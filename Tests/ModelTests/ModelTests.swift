@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
-@testable import Model
-@testable import Tensor
+import Model
+import Tensor
 
 func tinyConfig(tied: Bool = true) -> LlamaConfig {
     LlamaConfig(vocabSize: 40, hiddenSize: 16, intermediateSize: 24, numLayers: 2, numHeads: 4, numKVHeads: 2,
@@ -106,7 +106,7 @@ final class ModelTests: XCTestCase {
     func testTrainingLearnsAndIsDeterministic() throws {
         func run(threads: Int) throws -> ([Float], Double) {
             Threads.set(threads)
-            defer { Threads.set(System.cores) }
+            defer { Threads.set(Threads.cores) }
             let c = tinyConfig()
             let model = LlamaModel(config: c)
             model.initialize(seed: 11)
@@ -130,7 +130,7 @@ final class ModelTests: XCTestCase {
     func testDeterministicWithSplitMatmuls() throws {
         func run(threads: Int) throws -> [Float] {
             Threads.set(threads)
-            defer { Threads.set(System.cores) }
+            defer { Threads.set(Threads.cores) }
             let c = LlamaConfig(vocabSize: 272, hiddenSize: 64, intermediateSize: 160, numLayers: 1, numHeads: 4,
                                 numKVHeads: 2, maxPositions: 128)
             let model = LlamaModel(config: c)

@@ -2,8 +2,8 @@
 // (committed under Tests/Golden, so these tests need no PyTorch).
 import XCTest
 import Foundation
-@testable import Model
-@testable import Tensor
+import Model
+import Tensor
 
 let goldenDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Golden").path

@@ -1,7 +1,7 @@
 // Every operation's backward against central finite differences of its forward, the loss
 // L = sum(out * R) accumulated in double precision (R random, so every output element matters).
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Deterministic pseudo-random numbers for tests.
 struct TestRNG {
@@ -201,6 +201,12 @@ final class GradientTests: XCTestCase {
             gradCheck("swiglu I=\(I)", [rng.normal(N * 2 * I, 3)], h: 1e-3, loss: { p in
                 swigluForward(&out, p[0], N, I); return dotD(out, R)
             }, grads: { p, g in swigluBackward(g[0], R, p[0], N, I) })
+            // overwrite mode ignores what the gradient buffer held
+            let gu = rng.normal(N * 2 * I)
+            var acc = [Float](repeating: 0, count: N * 2 * I), over = [Float](repeating: .nan, count: N * 2 * I)
+            swigluBackward(&acc, R, gu, N, I)
+            swigluBackward(&over, R, gu, N, I, overwrite: true)
+            XCTAssertTrue(acc == over)
         }
     }
 

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 final class OptimTests: XCTestCase {
     func testAdamWMatchesFormula() {
@@ -72,7 +72,7 @@ final class OptimTests: XCTestCase {
         fillAttentionRanges(&s, &e, nil, nil, B, T)
         func run(_ threads: Int) -> [Float] {
             Threads.set(threads)
-            defer { Threads.set(System.cores) }
+            defer { Threads.set(Threads.cores) }
             var out = [Float](repeating: 0, count: B * T * H * D), att = [Float](repeating: 0, count: B * H * T * T)
             attentionForward(&out, &att, qkv, s, e, B, T, H, KV, D)
             var d = [Float](repeating: 0, count: qkv.count)
@@ -114,7 +114,7 @@ final class OptimTests: XCTestCase {
                     for i in 0..<c.count { worst = max(worst, abs(c[i] - ref[i])) }
                     XCTAssertLessThan(worst, 1e-3)
                 }
-                Threads.set(System.cores)
+                Threads.set(Threads.cores)
             } }
         }
     }
