@@ -47,7 +47,7 @@ public final class TrainCore {
 
     /// Copy rows into the trainer's inputs and build the attention ranges. Returns the loss weight sum.
     @discardableResult
-    func load(_ rs: [Row]) -> Double {
+    public func load(_ rs: [Row]) -> Double {
         let T = self.T
         var w = 0.0
         for (b, r) in rs.enumerated() {

@@ -3,7 +3,7 @@ import XCTest
 import Model
 import Streams
 import Tensor
-@testable import Train
+import Train
 
 final class TrainTests: XCTestCase {
     let tok = ByteTokenizer.standard
