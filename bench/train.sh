@@ -26,8 +26,11 @@ echo "- data: st-tasks corpus-text.jsonl.zst, $docs documents, $mb MB; packed ro
 echo "- st-train wall time includes process start, reading and tokenizing the whole corpus, packing, every step,"
 echo "  metrics, and writing the model directory; the bare step is tensor-bench's median step in the same run"
 echo
-echo "| config | steps | tokens/step | st-train wall s | st-train tokens/s (end to end) | bare step tokens/s | end to end / bare | data load s | packing s | data handling share |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "- data load and packing are single-threaded, given in CPU s of that thread (robust to other load on a shared"
+echo "  machine); their share is given of st-train's wall time and of its whole CPU time (user + sys, all threads)"
+echo
+echo "| config | steps | tokens/step | st-train wall s | st-train tokens/s (end to end) | bare step tokens/s | end to end / bare | data load CPU s | packing CPU s | data share of wall | data share of CPU |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for spec in "S 128 4 4 512 128 16 $steps_s" "M 384 6 6 1024 256 8 $steps_m"; do
   read -r name hidden layers heads inter ctx batch steps <<<"$spec"
   s=$(date +%s.%N)
@@ -36,13 +39,14 @@ for spec in "S 128 4 4 512 128 16 $steps_s" "M 384 6 6 1024 256 8 $steps_m"; do
   e=$(date +%s.%N)
   wall=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }')
   info=$(cat "$out/model-$name/st-train.json")
-  load=$(field "$info" data_load); pack=$(field "$info" packing)
+  load=$(field "$info" data_load_cpu); pack=$(field "$info" packing_cpu); cpu=$(field "$info" process_cpu)
   tok=$((batch * ctx))
   e2e=$(awk -v t="$tok" -v n="$steps" -v w="$wall" 'BEGIN { printf "%.0f", t * n / w }')
   bare=$(field "$("$bin/tensor-bench" --threads "$threads" --steps 5 "$name" | grep train_step)" tokens_per_s)
   ratio=$(awk -v a="$e2e" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
   share=$(awk -v l="$load" -v p="$pack" -v w="$wall" 'BEGIN { printf "%.1f%%", 100 * (l + p) / w }')
-  printf '| %s | %d | %d | %s | %s | %s | %s | %.3f | %.3f | %s |\n' "$name" "$steps" "$tok" "$wall" "$e2e" "$bare" "$ratio" "$load" "$pack" "$share"
+  cshare=$(awk -v l="$load" -v p="$pack" -v c="$cpu" 'BEGIN { printf "%.1f%%", 100 * (l + p) / c }')
+  printf '| %s | %d | %d | %s | %s | %s | %s | %.3f | %.3f | %s | %s |\n' "$name" "$steps" "$tok" "$wall" "$e2e" "$bare" "$ratio" "$load" "$pack" "$share" "$cshare"
 done
 echo
 echo "Command: \`bash bench/train.sh\` (part of \`make bench\`; \`make bench-train\` alone)."

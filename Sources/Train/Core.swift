@@ -34,6 +34,8 @@ public final class TrainCore {
     public var step = 0
     /// wall seconds spent laying out batches (packing, copying into the trainer) and in forward/backward/AdamW
     public var packSeconds = 0.0, computeSeconds = 0.0
+    /// CPU seconds of the calling thread spent packing (all of packing runs on it)
+    public var packCPUSeconds = 0.0
     var rows: [[Row]]
     var segs: [Int32], prefix: [UInt8]
 
@@ -75,7 +77,7 @@ public final class TrainCore {
     /// One optimizer step at learning rate `lr`. Throws NonFiniteLoss (weights untouched) on NaN/inf.
     public func trainStep(lr: Float, interrupted: () -> Bool = { false }) throws -> StepResult {
         var res = StepResult(loss: 0, gradNorm: 0, tokens: 0, lossTokens: 0, examples: 0, hadData: false)
-        let t0 = monotonicSeconds()
+        let t0 = monotonicSeconds(), c0 = threadCPUSeconds()
         for m in 0..<accum {
             for b in 0..<B {
                 if packer.fill(&rows[m][b]) { res.hadData = true }
@@ -89,16 +91,17 @@ public final class TrainCore {
         for m in 0..<accum { parts[m] = TrainCore.weightSum(rows[m]); total += parts[m] }
         let t1 = monotonicSeconds()
         packSeconds += t1 - t0
-        var loadTime = 0.0
-        defer { computeSeconds += monotonicSeconds() - t1 - loadTime; packSeconds += loadTime }
+        packCPUSeconds += threadCPUSeconds() - c0
+        var loadTime = 0.0, loadCPU = 0.0
+        defer { computeSeconds += monotonicSeconds() - t1 - loadTime; packSeconds += loadTime; packCPUSeconds += loadCPU }
         trainer.zeroGrad()
         var lossSum = 0.0
         if total > 0 {
             for m in 0..<accum where parts[m] > 0 {
                 if interrupted() { throw Interrupted() }
-                let t2 = monotonicSeconds()
+                let t2 = monotonicSeconds(), c2 = threadCPUSeconds()
                 load(rows[m])
-                loadTime += monotonicSeconds() - t2
+                loadTime += monotonicSeconds() - t2; loadCPU += threadCPUSeconds() - c2
                 let l = trainer.forwardBackward(lossScale: 1 / total)
                 lossSum += l * parts[m]
             }
@@ -158,6 +161,20 @@ public final class TrainCore {
         packer.state = try PackerState.parse(p)
         return o
     }
+}
+
+/// CPU time of the calling thread.
+public func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// CPU time (user + system) of the whole process so far.
+public func processCPUSeconds() -> Double {
+    var ru = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &ru)
+    return Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6
 }
 
 /// Write a small text file under a temporary name and rename it into place.

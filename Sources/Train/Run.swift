@@ -187,7 +187,7 @@ public final class TrainRun {
         if o.objective.parts.contains(where: { $0.0 == .fim && $0.1 > 0 }) && o.fim.spans > tok.maskCount {
             throw ToolInputError("--fim-spans \(o.fim.spans) exceeds the tokenizer's \(tok.maskCount) mask tokens")
         }
-        let loadStart = monotonicSeconds()
+        let loadStart = monotonicSeconds(), loadCPU0 = threadCPUSeconds()
         let store = try loadStore(o.data, tok, what: "training")
         summary.load = store.report
         let valStore = o.val.isEmpty ? nil : try loadStore(o.val, tok, what: "validation")
@@ -200,6 +200,7 @@ public final class TrainRun {
         core.trainer.adam = AdamWConfig(beta1: Float(o.beta1), beta2: Float(o.beta2), eps: 1e-8, weightDecay: Float(o.weightDecay))
 
         summary.loadSeconds = monotonicSeconds() - loadStart
+        let loadCPU = threadCPUSeconds() - loadCPU0
         let rowsPerStep = o.batch * o.accum
         let totalSteps: Int
         if let s = o.steps { totalSteps = s } else {
@@ -410,7 +411,9 @@ public final class TrainRun {
             info["seconds"] = .object(JSONObject([
                 ("total", JSON(monotonicSeconds() - started)), ("train_loop", JSON(summary.trainSeconds)),
                 ("data_load", JSON(summary.loadSeconds)), ("packing", JSON(summary.packSeconds)),
-                ("compute", JSON(summary.computeSeconds))]))
+                ("compute", JSON(summary.computeSeconds)),
+                ("data_load_cpu", JSON(loadCPU)), ("packing_cpu", JSON(core.packCPUSeconds)),
+                ("process_cpu", JSON(processCPUSeconds()))]))
             info["val_loss"] = summary.valLoss.map { JSON($0) } ?? .null
             info["best_val_loss"] = summary.bestValLoss.map { JSON($0) } ?? .null
             info["best_step"] = summary.bestValLoss != nil ? JSON(bestStep) : .null
