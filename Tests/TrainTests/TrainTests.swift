@@ -293,4 +293,25 @@ final class TrainTests: XCTestCase {
             }
         }
     }
+
+    // Per-example weights: the loss is Σ w·nll / Σ w over the loss tokens of the batch.
+    func testExampleWeights() throws {
+        let s = ExampleStore(tokenizer: tok, context: 64)
+        try s.add(text: "heavy example", prompt: nil, completion: nil, weight: 2.5)
+        try s.add(text: nil, prompt: "light ", completion: "one", weight: 0.5)
+        try s.add(text: "dropped", prompt: nil, completion: nil, weight: 0)
+        XCTAssertEqual(s.count, 2); XCTAssertEqual(s.report.zeroWeight, 1)
+        let c = core(s, B: 1, T: 64, shuffle: false, maxEpochs: 1)
+        var row = Row(T: 64)
+        c.packer.fill(&row)
+        XCTAssertEqual(row.examples, 2)
+        c.load([row])
+        let loss = c.trainer.forward()
+        var num = 0.0, den = 0.0
+        for j in 0..<64 where row.targets[j] >= 0 {
+            num += Double(row.weights[j]) * nll(c, j, row.targets[j]); den += Double(row.weights[j])
+        }
+        XCTAssertEqual(den, 2.5 * 14 + 0.5 * 4, accuracy: 1e-9)   // 13 bytes + <eos>; 3 bytes + <eos>
+        XCTAssertEqual(loss, num / den, accuracy: 1e-4 * max(1, loss))
+    }
 }
