@@ -19,10 +19,13 @@ cmp ref/model.safetensors run/model.safetensors || die "resumed weights differ f
 assert_eq "$(jq -c '[.step, .loss, .val_loss]' run/metrics.jsonl | md5sum)" "$(jq -c '[.step, .loss, .val_loss]' ref/metrics.jsonl | md5sum)"
 assert_no_file run.partial
 
-# a resume with other data is refused; without --resume a stale working directory is replaced
-st-train $ARGS -q -o run2 2>/dev/null & pid=$!
+# SIGINT with a saved state: the state is kept and named; a resume with other data is refused; without
+# --resume the stale working directory is replaced
+st-train $ARGS -q -o run2 2>err & pid=$!
 for _ in $(seq 500); do ls run2.partial 2>/dev/null | grep -q '^state-' && break; sleep 0.01; done
-kill -9 $pid; wait $pid 2>/dev/null || true
+kill -INT $pid; st=0; wait $pid || st=$?
+assert_eq "$st" 130
+grep -qE '^st-train: interrupted; the state of step [0-9]+ is kept in run2.partial: continue with --resume$' err || die "$(cat err)"
 head -100 docs.jsonl > half.jsonl
 expect_error 1 'resume: run2.partial was made with other data' st-train half.jsonl --val docs.jsonl $SHAPE --resume -o run2
 st-train $ARGS -o run2 2>err
