@@ -25,7 +25,6 @@ echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cor
 echo "- data: st-tasks corpus-text.jsonl.zst, $docs documents, $mb MB; packed rows (look-ahead 64), causal objective"
 echo "- st-train wall time includes process start, reading and tokenizing the whole corpus, packing, every step,"
 echo "  metrics, and writing the model directory; the bare step is tensor-bench's median step in the same run"
-echo
 echo "- data load and packing are single-threaded, given in CPU s of that thread (robust to other load on a shared"
 echo "  machine); their share is given of st-train's wall time and of its whole CPU time (user + sys, all threads)"
 echo

@@ -192,6 +192,8 @@ public final class TrainRun {
         summary.load = store.report
         let valStore = o.val.isEmpty ? nil : try loadStore(o.val, tok, what: "validation")
 
+        summary.loadSeconds = monotonicSeconds() - loadStart
+        let loadCPU = threadCPUSeconds() - loadCPU0
         let transformer = Transformer(store: store, mix: o.objective, fim: o.fim, seed: o.seed)
         let packer = Packer(transformer: transformer, context: o.context, pack: o.pack, window: o.packWindow,
                             shuffle: o.shuffle, maxEpochs: o.steps == nil ? (o.epochs ?? 1) : nil)
@@ -199,8 +201,6 @@ public final class TrainRun {
         core.clip = Float(o.clip)
         core.trainer.adam = AdamWConfig(beta1: Float(o.beta1), beta2: Float(o.beta2), eps: 1e-8, weightDecay: Float(o.weightDecay))
 
-        summary.loadSeconds = monotonicSeconds() - loadStart
-        let loadCPU = threadCPUSeconds() - loadCPU0
         let rowsPerStep = o.batch * o.accum
         let totalSteps: Int
         if let s = o.steps { totalSteps = s } else {
