@@ -28,8 +28,11 @@ echo "  metrics, and writing the model directory; the bare step is tensor-bench'
 echo "- data load and packing are single-threaded, given in CPU s of that thread (robust to other load on a shared"
 echo "  machine); their share is given of st-train's wall time and of its whole CPU time (user + sys, all threads)"
 echo
-echo "| config | steps | tokens/step | st-train wall s | st-train tokens/s (end to end) | bare step tokens/s | end to end / bare | data load CPU s | packing CPU s | data share of wall | data share of CPU |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "- CPU ms/step (all threads): st-train's training loop (packing, steps, metrics) over its steps, beside"
+echo "  tensor-bench's; on a busy machine these compare better than wall times"
+echo
+echo "| config | steps | tokens/step | st-train wall s | st-train tokens/s (end to end) | bare step tokens/s | end to end / bare | st-train CPU ms/step | bare CPU ms/step | data load CPU s | packing CPU s | data share of wall | data share of CPU |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for spec in "S 128 4 4 512 128 16 $steps_s" "M 384 6 6 1024 256 8 $steps_m"; do
   read -r name hidden layers heads inter ctx batch steps <<<"$spec"
   s=$(date +%s.%N)
@@ -41,11 +44,14 @@ for spec in "S 128 4 4 512 128 16 $steps_s" "M 384 6 6 1024 256 8 $steps_m"; do
   load=$(field "$info" data_load_cpu); pack=$(field "$info" packing_cpu); cpu=$(field "$info" process_cpu)
   tok=$((batch * ctx))
   e2e=$(awk -v t="$tok" -v n="$steps" -v w="$wall" 'BEGIN { printf "%.0f", t * n / w }')
-  bare=$(field "$("$bin/tensor-bench" --threads "$threads" --steps 5 "$name" | grep train_step)" tokens_per_s)
+  tb=$("$bin/tensor-bench" --threads "$threads" --steps 5 "$name" | grep train_step)
+  bare=$(field "$tb" tokens_per_s); barecpu=$(field "$tb" cpu_ms_per_step)
+  loopcpu=$(field "$info" train_loop_cpu)
+  stcpu=$(awk -v c="$loopcpu" -v n="$steps" 'BEGIN { printf "%.1f", 1000 * c / n }')
   ratio=$(awk -v a="$e2e" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
   share=$(awk -v l="$load" -v p="$pack" -v w="$wall" 'BEGIN { printf "%.1f%%", 100 * (l + p) / w }')
   cshare=$(awk -v l="$load" -v p="$pack" -v c="$cpu" 'BEGIN { printf "%.1f%%", 100 * (l + p) / c }')
-  printf '| %s | %d | %d | %s | %s | %s | %s | %.3f | %.3f | %s | %s |\n' "$name" "$steps" "$tok" "$wall" "$e2e" "$bare" "$ratio" "$load" "$pack" "$share" "$cshare"
+  printf '| %s | %d | %d | %s | %s | %s | %s | %s | %s | %.3f | %.3f | %s | %s |\n' "$name" "$steps" "$tok" "$wall" "$e2e" "$bare" "$ratio" "$stcpu" "$barecpu" "$load" "$pack" "$share" "$cshare"
 done
 echo
 echo "Command: \`bash bench/train.sh\` (part of \`make bench\`; \`make bench-train\` alone)."

@@ -335,7 +335,7 @@ public final class TrainRun {
                 guard rename(tmp, path) == 0 else { throw ToolInputError("\(tmp): cannot rename into place") }
             }
 
-            let trainStart = monotonicSeconds()
+            let trainStart = monotonicSeconds(), trainCPU0 = processCPUSeconds()
             var lastPrint = 0.0
             var lastLoss = Double.nan
             while core.step < totalSteps {
@@ -387,6 +387,7 @@ public final class TrainRun {
             }
             if o.progress { fputs("\r\u{1B}[K", stderr) }
             summary.trainSeconds = monotonicSeconds() - trainStart
+            let trainCPU = processCPUSeconds() - trainCPU0
             summary.steps = core.step
             summary.packSeconds = core.packSeconds; summary.computeSeconds = core.computeSeconds
             summary.lastLoss = lastLoss
@@ -413,7 +414,7 @@ public final class TrainRun {
                 ("data_load", JSON(summary.loadSeconds)), ("packing", JSON(summary.packSeconds)),
                 ("compute", JSON(summary.computeSeconds)),
                 ("data_load_cpu", JSON(loadCPU)), ("packing_cpu", JSON(core.packCPUSeconds)),
-                ("process_cpu", JSON(processCPUSeconds()))]))
+                ("train_loop_cpu", JSON(trainCPU)), ("process_cpu", JSON(processCPUSeconds()))]))
             info["val_loss"] = summary.valLoss.map { JSON($0) } ?? .null
             info["best_val_loss"] = summary.bestValLoss.map { JSON($0) } ?? .null
             info["best_step"] = summary.bestValLoss != nil ? JSON(bestStep) : .null
