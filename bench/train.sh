@@ -2,13 +2,13 @@
 # st-train end to end (reading and tokenizing a zstd JSONL corpus, packing, training, writing the model
 # directory) on configs S and M of the tensor library (docs/tensor.md), beside the bare training step that
 # tensor-bench measures in the same run. Goal (issue 4): data handling (reading, tokenizing, packing) under 5% of
-# the time. BENCH_TRAIN_STEPS_S / _M set the steps (default 30 and 8). Prints a Markdown section for BENCHMARKS.md.
+# the time. BENCH_TRAIN_STEPS_S / _M set the steps (default 40 and 10). Prints a Markdown section for BENCHMARKS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ST_BIN:-$root/.build/release}
 threads=${BENCH_THREADS:-$(nproc)}
-steps_s=${BENCH_TRAIN_STEPS_S:-30}
-steps_m=${BENCH_TRAIN_STEPS_M:-8}
+steps_s=${BENCH_TRAIN_STEPS_S:-40}
+steps_m=${BENCH_TRAIN_STEPS_M:-10}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -27,7 +27,6 @@ echo "- st-train wall time includes process start, reading and tokenizing the wh
 echo "  metrics, and writing the model directory; the bare step is tensor-bench's median step in the same run"
 echo "- data load and packing are single-threaded, given in CPU s of that thread (robust to other load on a shared"
 echo "  machine); their share is given of st-train's wall time and of its whole CPU time (user + sys, all threads)"
-echo
 echo "- CPU ms/step (all threads): st-train's training loop (packing, steps, metrics) over its steps, beside"
 echo "  tensor-bench's; on a busy machine these compare better than wall times"
 echo
