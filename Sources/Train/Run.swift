@@ -25,6 +25,8 @@ public struct TrainOptions {
     public var fields = FieldNames()
     public var long = LongPolicy.truncate
     public var objective = ObjectiveMix([(.causal, 1)])
+    /// objective(s) of the validation loss (cuts drawn as in epoch 0, the same at every measurement)
+    public var valObjective = ObjectiveMix([(.causal, 1)])
     public var fim = FIMOptions()
     public var pack = true
     public var packWindow = 64
@@ -136,7 +138,7 @@ public final class TrainRun {
         var o = JSONObject()
         o["data"] = JSON(String(store.fingerprint, radix: 16))
         o["examples"] = JSON(store.count)
-        o["val"] = JSON(val.map { String($0.fingerprint, radix: 16) } ?? "")
+        o["val"] = JSON(val.map { String($0.fingerprint, radix: 16) + " " + self.o.valObjective.description } ?? "")
         o["config"] = (try? JSON.parse(model.config.json())) ?? JSON(model.config.json())
         o["init"] = JSON(self.o.initDir ?? "")
         o["seed"] = JSON(String(self.o.seed))
@@ -184,7 +186,8 @@ public final class TrainRun {
         if c.vocabSize < tok.vocabSize {
             throw ToolInputError("vocab_size \(c.vocabSize) is smaller than the tokenizer's (\(tok.vocabSize))")
         }
-        if o.objective.parts.contains(where: { $0.0 == .fim && $0.1 > 0 }) && o.fim.spans > tok.maskCount {
+        let usesFIM = (o.objective.parts + o.valObjective.parts).contains { $0.0 == .fim && $0.1 > 0 }
+        if usesFIM && o.fim.spans > tok.maskCount {
             throw ToolInputError("--fim-spans \(o.fim.spans) exceeds the tokenizer's \(tok.maskCount) mask tokens")
         }
         let loadStart = monotonicSeconds(), loadCPU0 = threadCPUSeconds()
@@ -209,10 +212,10 @@ public final class TrainRun {
         if totalSteps < 1 { throw ToolInputError("nothing to train: 0 steps") }
         let sched = schedule(totalSteps: totalSteps)
 
-        // validation rows, packed once (causal objective, file order)
+        // validation rows, packed once (file order; objective cuts drawn once)
         var valBatches: [[Row]] = []
         if let vs = valStore {
-            let vp = Packer(transformer: Transformer(store: vs, mix: ObjectiveMix([(.causal, 1)]), seed: o.seed),
+            let vp = Packer(transformer: Transformer(store: vs, mix: o.valObjective, fim: o.fim, seed: o.seed),
                             context: o.context, pack: o.pack, window: o.packWindow, shuffle: false, maxEpochs: 1)
             var cur: [Row] = []
             while true {

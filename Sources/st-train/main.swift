@@ -50,7 +50,8 @@ struct STTrain: ToolCommand {
         warms up linearly for --warmup steps, then follows --schedule (cosine or linear to --min-lr, default \
         lr/10, reached at the last step, or constant).
 
-        --val FILE measures the held-out loss (causal; completion only for pairs) every --val-every steps \
+        --val FILE measures the held-out loss (causal, or --val-objective; completion only for pairs) every \
+        --val-every steps \
         (default: a tenth of the run) and at the end; --keep best makes the output the weights with the lowest \
         validation loss. --checkpoints K writes K evenly spaced model directories to DIR/checkpoints/step-N.
 
@@ -133,6 +134,7 @@ struct STTrain: ToolCommand {
 
     // validation and checkpoints
     @Option(help: ArgumentHelp("Held-out examples for the validation loss (repeatable).", valueName: "file")) var val: [String] = []
+    @Option(name: .customLong("val-objective"), help: ArgumentHelp("Objective(s) of the validation loss, as --objective (default causal).", valueName: "mix")) var valObjective = "causal"
     @Option(name: .customLong("val-every"), help: ArgumentHelp("Validation every N steps (default: a tenth of the run).", valueName: "n")) var valEvery: Int?
     @Option(help: ArgumentHelp("Output weights: last, or best (lowest validation loss; needs --val).", valueName: "which")) var keep = KeepPolicy.last
     @Option(help: ArgumentHelp("Write K evenly spaced checkpoints to DIR/checkpoints/step-N.", valueName: "k")) var checkpoints = 0
@@ -195,6 +197,9 @@ struct STTrain: ToolCommand {
         o.fields.text = textField; o.fields.prompt = promptField; o.fields.completion = completionField; o.fields.weight = weightField
         o.long = long
         do { o.objective = try ObjectiveMix.parse(objective) } catch let e as ToolInputError { throw ValidationError(e.description) }
+        do { o.valObjective = try ObjectiveMix.parse(valObjective) } catch let e as ToolInputError {
+            throw ValidationError(e.description.replacingOccurrences(of: "--objective", with: "--val-objective"))
+        }
         o.fim.spans = fimSpans; o.fim.rate = fimRate; o.fim.maxSpan = fimMaxSpan; o.fim.loss = fimLoss
         o.pack = !padding; o.packWindow = packWindow; o.shuffle = !noShuffle
         o.batch = batchTokens.map { $0 / context } ?? batch; o.context = context; o.accum = gradAccum

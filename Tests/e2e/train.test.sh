@@ -35,7 +35,8 @@ cmp -s m3/config.json m1/config.json || die "fine-tuned config differs from --in
 st-train docs.jsonl.zst $TINY --epochs 2 --padding -q -o e   # (a one-letter name: NSString.deletingLastPathComponent crashed on it)
 assert_eq "$(wc -l < e/metrics.jsonl)" 15       # 30 examples, one per row, 4 rows a step, 2 epochs
 st-train docs.jsonl.zst pairs.jsonl $TINY --steps 6 --objective causal:0.4,prefix-lm:0.3,fim:0.3 --fim-spans 2 \
-  --schedule linear --min-lr 1e-6 --warmup 2 -q -o o1
+  --schedule linear --min-lr 1e-6 --warmup 2 --val docs.jsonl.zst --val-objective fim --val-every 3 -q -o o1
+assert_eq "$(jq -s 'map(select(.val_loss)) | length' o1/metrics.jsonl)" 2
 # warmup 1/2, 2/2 of lr, then a straight line down to --min-lr at the last step
 assert_eq "$(jq -r '.lr * 1e6 | round' o1/metrics.jsonl | tr '\n' ' ')" "500 1000 1000 667 334 1 "
 
