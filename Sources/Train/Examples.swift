@@ -41,7 +41,7 @@ public struct ExampleRef: Equatable, Sendable {
 /// Counts reported after loading.
 public struct LoadReport: Equatable, Sendable {
     public var records = 0, examples = 0, documents = 0, pairs = 0
-    public var truncated = 0, skippedLong = 0, skippedNoLoss = 0, zeroWeight = 0
+    public var truncated = 0, skippedLong = 0, skippedNoLoss = 0, zeroWeight = 0, skippedBad = 0
     public var tokens = 0
     public init() {}
 }
@@ -126,7 +126,8 @@ public final class ExampleStore {
     }
 
     /// Read every record of `reader`. Errors name the file and line. `shouldStop` is polled (interrupts).
-    public func load(_ reader: JSONLReader, shouldStop: () -> Bool = { false }) throws {
+    /// With `skip`, a record that is not a usable example is passed to it and skipped instead of thrown.
+    public func load(_ reader: JSONLReader, shouldStop: () -> Bool = { false }, skip: ((DataError) -> Void)? = nil) throws {
         while let r = try reader.next() {
             if shouldStop() { throw Interrupted() }
             func str(_ key: String) throws -> String? {
@@ -137,17 +138,23 @@ public final class ExampleStore {
                 }
                 return s
             }
-            var w: Float = 1
-            if let v = r[fields.weight], v != .null {
-                guard let d = v.double else {
-                    throw DataError(file: reader.file, line: reader.line, message: "'\(fields.weight)' is not a number")
-                }
-                w = Float(d)
-            }
             do {
-                try add(text: try str(fields.text), prompt: try str(fields.prompt), completion: try str(fields.completion), weight: w)
-            } catch let e as ToolInputError {
-                throw DataError(file: reader.file, line: reader.line, message: e.description)
+                var w: Float = 1
+                if let v = r[fields.weight], v != .null {
+                    guard let d = v.double else {
+                        throw DataError(file: reader.file, line: reader.line, message: "'\(fields.weight)' is not a number")
+                    }
+                    w = Float(d)
+                }
+                do {
+                    try add(text: try str(fields.text), prompt: try str(fields.prompt), completion: try str(fields.completion), weight: w)
+                } catch let e as ToolInputError {
+                    throw DataError(file: reader.file, line: reader.line, message: e.description)
+                }
+            } catch let e as DataError {
+                guard let skip else { throw e }
+                report.skippedBad += 1
+                skip(e)
             }
         }
     }

@@ -122,7 +122,10 @@ public final class TrainRun {
         let store = ExampleStore(tokenizer: tok, fields: o.fields, context: o.context, long: o.long)
         let reader = try JSONLReader(paths: paths, skipBad: o.skipBad)
         if o.skipBad && !o.quiet { reader.onSkip = { [warn] e in warn("skipped bad line: \(e)") } }
-        try store.load(reader, shouldStop: { stopSignal != 0 })
+        let skip: ((DataError) -> Void)? = o.skipBad ? { [warn, quiet = o.quiet] e in if !quiet { warn("skipped bad line: \(e)") } } : nil
+        try store.load(reader, shouldStop: { stopSignal != 0 }, skip: skip)
+        store.report.skippedBad += reader.skipped
+        if store.report.skippedBad > 0 && !o.quiet { warn("\(what): skipped \(store.report.skippedBad) bad line\(store.report.skippedBad == 1 ? "" : "s")") }
         let r = store.report
         let names = paths.isEmpty ? "<stdin>" : paths.joined(separator: ", ")
         if r.truncated > 0 { warn("\(what): \(r.truncated) of \(r.records) examples longer than the context (\(o.context + 1) tokens): truncated") }
@@ -426,7 +429,8 @@ public final class TrainRun {
                 ("records", JSON(store.report.records)), ("examples", JSON(store.count)),
                 ("pairs", JSON(store.report.pairs)), ("documents", JSON(store.report.documents)),
                 ("truncated", JSON(store.report.truncated)), ("skipped_long", JSON(store.report.skippedLong)),
-                ("skipped_no_loss", JSON(store.report.skippedNoLoss)), ("zero_weight", JSON(store.report.zeroWeight))]))
+                ("skipped_no_loss", JSON(store.report.skippedNoLoss)), ("zero_weight", JSON(store.report.zeroWeight)),
+                ("skipped_bad", JSON(store.report.skippedBad))]))
             try writeFileAtomically(partial + "/st-train.json", JSON.object(info).serialized() + "\n")
             summary.epochsSeen = Double(packer.state.placed) / Double(store.count)
             for name in try fm.contentsOfDirectory(atPath: partial)

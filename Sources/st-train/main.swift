@@ -104,12 +104,12 @@ struct STTrain: ToolCommand {
     @Option(name: .customLong("completion-field"), help: ArgumentHelp("Field of a pair's completion.", valueName: "name")) var completionField = "completion"
     @Option(name: .customLong("weight-field"), help: ArgumentHelp("Field of an example's loss weight.", valueName: "name")) var weightField = "weight"
     @Option(help: ArgumentHelp("Examples longer than the context: truncate or skip.", valueName: "policy")) var long = LongPolicy.truncate
-    @Flag(name: .customLong("skip-bad"), help: "Warn about and skip lines that are not JSON objects instead of stopping.") var skipBad = false
+    @Flag(name: .customLong("skip-bad"), help: "Warn about and skip bad lines (not a JSON object, or not a usable example) instead of stopping.") var skipBad = false
 
     // objectives and batching
     @Option(help: ArgumentHelp("Objective or per-example mixture: causal, prefix-lm, fim, e.g. causal:0.5,fim:0.5.", valueName: "mix")) var objective = "causal"
-    @Option(name: .customLong("fim-spans"), help: ArgumentHelp("FIM: spans cut out per example (default 1).", valueName: "k")) var fimSpans = 1
-    @Option(name: .customLong("fim-rate"), help: ArgumentHelp("FIM: share of the body's bytes in the spans (default 0: span ends drawn uniformly).", valueName: "x")) var fimRate = 0.0
+    @Option(name: .customLong("fim-spans"), help: ArgumentHelp("FIM: spans cut out per example.", valueName: "k")) var fimSpans = 1
+    @Option(name: .customLong("fim-rate"), help: ArgumentHelp("FIM: share of the body's bytes in the spans (0: span ends drawn uniformly).", valueName: "x")) var fimRate = 0.0
     @Option(name: .customLong("fim-max-span"), help: ArgumentHelp("FIM: longest span in bytes (0: no limit).", valueName: "n")) var fimMaxSpan = 0
     @Option(name: .customLong("fim-loss"), help: ArgumentHelp("FIM: train on all tokens or only on the middles and <eom>.", valueName: "all|middle")) var fimLoss = FIMLoss.all
     @Flag(help: "One example per row, padded, instead of packing.") var padding = false
@@ -134,7 +134,7 @@ struct STTrain: ToolCommand {
 
     // validation and checkpoints
     @Option(help: ArgumentHelp("Held-out examples for the validation loss (repeatable).", valueName: "file")) var val: [String] = []
-    @Option(name: .customLong("val-objective"), help: ArgumentHelp("Objective(s) of the validation loss, as --objective (default causal).", valueName: "mix")) var valObjective = "causal"
+    @Option(name: .customLong("val-objective"), help: ArgumentHelp("Objective(s) of the validation loss, as --objective.", valueName: "mix")) var valObjective = "causal"
     @Option(name: .customLong("val-every"), help: ArgumentHelp("Validation every N steps (default: a tenth of the run).", valueName: "n")) var valEvery: Int?
     @Option(help: ArgumentHelp("Output weights: last, or best (lowest validation loss; needs --val).", valueName: "which")) var keep = KeepPolicy.last
     @Option(help: ArgumentHelp("Write K evenly spaced checkpoints to DIR/checkpoints/step-N.", valueName: "k")) var checkpoints = 0

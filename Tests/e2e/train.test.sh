@@ -53,6 +53,10 @@ expect_error 1 '^st-train: empty.jsonl: empty input' st-train empty.jsonl $TINY 
 echo '{"prompt":"x"}' > nocomp.jsonl
 expect_error 1 "^st-train: nocomp.jsonl:1: example has a 'prompt' but no 'completion'" st-train nocomp.jsonl $TINY -o bad
 echo '{"text":"ok"}' > w.jsonl
+(cat nocomp.jsonl; echo 'not json'; cat w.jsonl) > mixed.jsonl
+st-train mixed.jsonl $TINY --steps 1 --skip-bad -o sb 2>err
+assert_eq "$(grep -c 'skipped bad line' err)" 2
+assert_eq "$(jq .data_report.skipped_bad sb/st-train.json)" 2
 sed 's/"hidden_size": 32/"hidden_size": 64/' m1/config.json > other.json
 expect_error 1 'does not match --init m1: hidden_size 64 vs 32' st-train w.jsonl --init m1 --config other.json -o bad
 mkdir edited && cp m1/* edited/ && sed -i 's/"hidden_size": 32/"hidden_size": 64/; s/"head_dim": 16/"head_dim": 32/' edited/config.json
