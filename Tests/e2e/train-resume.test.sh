@@ -2,7 +2,7 @@
 # identical to an uninterrupted run (objectives mixed, so the random state matters too).
 . "$ST_ROOT/Tests/e2e/lib.sh"
 for i in $(seq 0 199); do echo "{\"text\":\"example $i: $((i * i)) = $i * $i, and some more words to read\"}"; done > docs.jsonl
-SHAPE="--hidden 32 --layers 2 --heads 2 --context 96 --batch 4 --grad-accum 2 --steps 60 --save-every 4
+SHAPE="--hidden 32 --layers 2 --heads 2 --context 96 --batch 4 --grad-accum 2 --steps 100 --save-every 4
        --objective causal:0.6,fim:0.2,prefix-lm:0.2 --val-every 10 --keep best --seed 5"
 ARGS="docs.jsonl --val docs.jsonl $SHAPE"
 
