@@ -20,7 +20,9 @@ public func sgemm(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
                   _ beta: Float, _ C: FPtr, _ ldc: Int) {
     ensureBLAS()
     let work = M * N * K
-    let blocks = min(16, work / (1 << 21))   // ~2 MFLOP+ per block
+    // as few blocks as keep every core busy (each block packs the shared operand again); the count depends on
+    // the machine (cores), never on the thread setting
+    let blocks = min(Threads.cores, work / (1 << 21))
     if blocks <= 1 {
         sgemm1(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
         return
