@@ -106,7 +106,7 @@ for name in names {
         }
         continue
     }
-    guard let b = configs[name] else { FileHandle.standardError.write("tensor-bench: unknown config \(name)\n".data(using: .utf8)!); exit(64) }
+    guard let b = configs[name] else { FileHandle.standardError.write("tensor-bench: unknown config \(name) (expected sgemm, S, M, L, decode, smallm)\n".data(using: .utf8)!); exit(64) }
     let model = LlamaModel(config: b.config)
     model.initialize(seed: 1)
     let tr = LlamaTrainer(model: model, batch: b.batch, context: b.context)
@@ -126,6 +126,6 @@ for name in names {
     let cpuPerStep = (cpuNow() - cpu0) / Double(steps)
     times.sort()
     let med = times[times.count / 2]
-    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"cpu_ms_per_step\":%.1f,\"loss\":%.4f}",
+    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"cpu_ms_per_step\":%.1f,\"loss\":%.7f}",
                  name, b.config.parameterCount, N, Threads.count, med * 1000, Double(N) / med, stepFlops(b) / med / 1e9, cpuPerStep * 1000, loss))
 }
