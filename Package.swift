@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
         .target(name: "Verify", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Eval", dependencies: ["Streams", "MathText"], swiftSettings: fast),
+        // The embedded tasks and corpora (generated, deterministic by seed).
+        .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
         // System library: Debian's OpenBLAS (libopenblas-dev), found through pkg-config.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
@@ -57,8 +59,6 @@ let package = Package(
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
-        // The embedded tasks and corpora (generated, deterministic by seed).
-        .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
         .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
 

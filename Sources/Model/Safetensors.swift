@@ -3,9 +3,9 @@
 import Foundation
 
 public enum DType: String, Sendable {
-    case f32 = "F32", bf16 = "BF16", f16 = "F16", f64 = "F64", i32 = "I32", i64 = "I64"
+    case f32 = "F32", bf16 = "BF16", f16 = "F16", f64 = "F64", i32 = "I32", i64 = "I64", u8 = "U8"
     var size: Int {
-        switch self { case .f32, .i32: return 4; case .bf16, .f16: return 2; case .f64, .i64: return 8 }
+        switch self { case .f32, .i32: return 4; case .bf16, .f16: return 2; case .f64, .i64: return 8; case .u8: return 1 }
     }
 }
 
@@ -81,6 +81,7 @@ public final class SafetensorsFile {
         case .f64: for i in 0..<n { dst[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
         case .i32: for i in 0..<n { dst[i] = Float(src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
         case .i64: for i in 0..<n { dst[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
+        case .u8: for i in 0..<n { dst[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) }
         }
     }
 
@@ -92,13 +93,14 @@ public final class SafetensorsFile {
         return out
     }
 
-    /// Integer tensor `name` (I32 or I64) as Int32 values.
+    /// Integer tensor `name` (I32, I64 or U8) as Int32 values.
     public func ints(_ name: String) throws -> [Int32] {
         guard let e = entries[name] else { throw ModelError("\(path): missing tensor '\(name)'") }
         let src = UnsafeRawPointer(base + dataStart + e.start)
         switch e.dtype {
         case .i32: return (0..<e.count).map { src.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self) }
         case .i64: return (0..<e.count).map { Int32(truncatingIfNeeded: src.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) }
+        case .u8: return (0..<e.count).map { Int32(src.load(fromByteOffset: $0, as: UInt8.self)) }
         default: throw ModelError("\(path): tensor '\(name)' is not an integer tensor")
         }
     }

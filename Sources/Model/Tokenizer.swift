@@ -97,10 +97,25 @@ public struct ByteTokenizer: Equatable, Sendable {
         return t
     }
 
-    /// The tokenizer of a model directory: its st-tokenizer.json, or the standard one when absent.
+    /// The tokenizer of a model directory: its st-tokenizer.json, or the standard one when absent. A
+    /// directory that carries another tokenizer (Hugging Face tokenizer.json / tokenizer.model) and no
+    /// st-tokenizer.json is refused rather than silently read as bytes.
     public static func load(directory: String) throws -> ByteTokenizer {
         let path = (directory as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return .standard }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            for other in ["tokenizer.json", "tokenizer.model"]
+            where FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(other)) {
+                throw ModelError("\(directory): has \(other) but no \(fileName); st only uses its byte-level tokenizer")
+            }
+            return .standard
+        }
         return try parse(data, file: path)
+    }
+
+    /// Every id this tokenizer produces must be a row of the model's embedding.
+    public func validate(for config: LlamaConfig, directory: String) throws {
+        if vocabSize > config.vocabSize {
+            throw ModelError("\(directory): tokenizer has \(vocabSize) tokens but vocab_size is \(config.vocabSize)")
+        }
     }
 }

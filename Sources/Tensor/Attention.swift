@@ -30,12 +30,25 @@ public func fillAttentionRanges(_ kvStart: UnsafeMutablePointer<Int32>, _ kvEnd:
     }
 }
 
+/// Queries are processed in blocks of this many rows; each block multiplies only the key columns its rows can
+/// see (the union of their ranges), so causal and packed masks skip most of the masked work. (A variable so
+/// tests can exercise several blocks on tiny shapes.)
+nonisolated(unsafe) public var attentionRowBlock = 64
+
+/// Key columns [lo, hi) needed by query rows [r0, r1) of sequence b.
+@inline(__always)
+func keyWindow(_ kvStart: IPtr, _ kvEnd: IPtr, _ b: Int, _ T: Int, _ r0: Int, _ r1: Int) -> (Int, Int) {
+    var lo = T, hi = 0
+    for t in r0..<r1 { lo = min(lo, Int(kvStart[b * T + t])); hi = max(hi, Int(kvEnd[b * T + t])) }
+    return (lo, hi)
+}
+
 /// Layout of the fused projection `qkv` (B*T rows of (H + 2*KV)*D floats): H query heads, then KV key heads,
 /// then KV value heads, each D floats. Query head h uses key/value head h / (H/KV).
 ///
 /// out (B,T,H*D) = softmax(q k^T / sqrt(D) + mask) v;  att (B,H,T,T) keeps the probabilities for backward
-/// (zero outside each query's key range). Per (b, h): two single-threaded sgemm calls on full T x T blocks
-/// (masked entries cost flops but run at matmul speed) and a vectorized masked softmax in between.
+/// (zero outside each query's key range). Per (b, h) and block of query rows: two single-threaded sgemm calls
+/// over the block's key window and a vectorized masked softmax in between.
 public func attentionForward(_ out: FPtr, _ att: FPtr, _ qkv: CFPtr, _ kvStart: IPtr, _ kvEnd: IPtr,
                              _ B: Int, _ T: Int, _ H: Int, _ KV: Int, _ D: Int) {
     let o = SendablePointer(out), a = SendablePointer(att)
@@ -47,17 +60,24 @@ public func attentionForward(_ out: FPtr, _ att: FPtr, _ qkv: CFPtr, _ kvStart: 
         let k = qkv + b * T * stride + (H + kvh) * D
         let v = qkv + b * T * stride + (H + KV + kvh) * D
         let P = a.p + bh * T * T
-        sgemm1(false, true, T, T, D, scale, q, stride, k, stride, 0, P, T)
-        for t in 0..<T {
-            let row = P + t * T
-            let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
-            let m = vmax(row + s0, s1 - s0)
-            let sum = vexpShiftSum(row + s0, m, s1 - s0)
-            vscaleTo(row + s0, 1 / sum, row + s0, s1 - s0)
-            if s0 > 0 { row.update(repeating: 0, count: s0) }
-            if s1 < T { (row + s1).update(repeating: 0, count: T - s1) }
+        let y = o.p + b * T * H * D + h * D
+        var r0 = 0
+        while r0 < T {
+            let r1 = min(T, r0 + attentionRowBlock)
+            let (lo, hi) = keyWindow(kvStart, kvEnd, b, T, r0, r1)
+            sgemm1(false, true, r1 - r0, hi - lo, D, scale, q + r0 * stride, stride, k + lo * stride, stride, 0, P + r0 * T + lo, T)
+            for t in r0..<r1 {
+                let row = P + t * T
+                let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
+                let m = vmax(row + s0, s1 - s0)
+                let sum = vexpShiftSum(row + s0, m, s1 - s0)
+                vscaleTo(row + s0, 1 / sum, row + s0, s1 - s0)
+                if s0 > 0 { row.update(repeating: 0, count: s0) }
+                if s1 < T { (row + s1).update(repeating: 0, count: T - s1) }
+            }
+            sgemm1(false, false, r1 - r0, D, hi - lo, 1, P + r0 * T + lo, T, v + lo * stride, stride, 0, y + r0 * H * D, H * D)
+            r0 = r1
         }
-        sgemm1(false, false, T, D, T, 1, P, T, v, stride, 0, o.p + b * T * H * D + h * D, H * D)
     }
 }
 
@@ -76,31 +96,38 @@ public func attentionBackward(_ dqkv: FPtr, _ dout: CFPtr, _ att: CFPtr, _ qkv: 
         let v = qkv + b * T * stride + (H + KV + kvh) * D
         let dk = dp.p + b * T * stride + (H + kvh) * D
         let dv = dp.p + b * T * stride + (H + KV + kvh) * D
+        for t in 0..<T { (dk + t * stride).update(repeating: 0, count: D); (dv + t * stride).update(repeating: 0, count: D) }
         let dS = sp.p + bk * T * T
         for h in kvh * G ..< (kvh + 1) * G {
-            let first: Float = h == kvh * G ? 0 : 1   // beta: the group's first head overwrites dk, dv
             let P = att + (b * H + h) * T * T
             let dO = dout + b * T * H * D + h * D
             let q = qkv + b * T * stride + h * D
             let dq = dp.p + b * T * stride + h * D
-            // dV += P^T dO;  dP = dO V^T
-            sgemm1(true, false, T, D, T, 1, P, T, dO, H * D, first, dv, stride)
-            sgemm1(false, true, T, T, D, 1, dO, H * D, v, stride, 0, dS, T)
-            // dS = P (dP - sum_s P dP), zero outside the key range (P is zero there)
-            for t in 0..<T {
-                let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
-                let p = P + t * T, g = dS + t * T
-                let pdp = vdot(p + s0, g + s0, s1 - s0)
-                var i = s0
-                let pv = F16(repeating: pdp)
-                while i + 16 <= s1 { store16(g + i, load16(p + i) * (load16(g + i) - pv)); i += 16 }
-                while i < s1 { g[i] = p[i] * (g[i] - pdp); i += 1 }
-                if s0 > 0 { g.update(repeating: 0, count: s0) }
-                if s1 < T { (g + s1).update(repeating: 0, count: T - s1) }
+            var r0 = 0
+            while r0 < T {
+                let r1 = min(T, r0 + attentionRowBlock), n = r1 - r0
+                let (lo, hi) = keyWindow(kvStart, kvEnd, b, T, r0, r1)
+                let Pb = P + r0 * T + lo, dSb = dS + r0 * T + lo
+                // dV += P^T dO;  dP = dO V^T
+                sgemm1(true, false, hi - lo, D, n, 1, Pb, T, dO + r0 * H * D, H * D, 1, dv + lo * stride, stride)
+                sgemm1(false, true, n, hi - lo, D, 1, dO + r0 * H * D, H * D, v + lo * stride, stride, 0, dSb, T)
+                // dS = P (dP - sum_s P dP) inside each row's range, zero elsewhere in the window
+                for t in r0..<r1 {
+                    let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
+                    let p = P + t * T, g = dS + t * T
+                    let pdp = vdot(p + s0, g + s0, s1 - s0)
+                    var i = s0
+                    let pv = F16(repeating: pdp)
+                    while i + 16 <= s1 { store16(g + i, load16(p + i) * (load16(g + i) - pv)); i += 16 }
+                    while i < s1 { g[i] = p[i] * (g[i] - pdp); i += 1 }
+                    if s0 > lo { (g + lo).update(repeating: 0, count: s0 - lo) }
+                    if s1 < hi { (g + s1).update(repeating: 0, count: hi - s1) }
+                }
+                // dQ = scale dS K;  dK += scale dS^T Q
+                sgemm1(false, false, n, D, hi - lo, scale, dSb, T, k + lo * stride, stride, 0, dq + r0 * stride, stride)
+                sgemm1(true, false, hi - lo, D, n, scale, dSb, T, q + r0 * stride, stride, 1, dk + lo * stride, stride)
+                r0 = r1
             }
-            // dQ += scale dS K;  dK += scale dS^T Q
-            sgemm1(false, false, T, D, T, scale, dS, T, k, stride, 0, dq, stride)
-            sgemm1(true, false, T, D, T, scale, dS, T, q, stride, first, dk, stride)
         }
     }
 }

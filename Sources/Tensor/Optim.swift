@@ -19,7 +19,21 @@ public func adamwUpdate(_ params: FPtr, _ m: FPtr, _ v: FPtr, _ grads: CFPtr, _ 
     let stepSize = lr / bc1
     let bc2sqrt = bc2.squareRoot()
     parallelFor(n, grain: 1 << 14) { r in
-        for i in r {
+        var i = r.lowerBound
+        let b1 = F16(repeating: c.beta1), b2 = F16(repeating: c.beta2)
+        let a1 = F16(repeating: 1 - c.beta1), a2 = F16(repeating: 1 - c.beta2)
+        let kv = F16(repeating: keep), ss = F16(repeating: stepSize)
+        let bc = F16(repeating: bc2sqrt), ev = F16(repeating: c.eps)
+        while i + 16 <= r.upperBound {   // the same operations, lane by lane, as the scalar tail
+            let g = load16(grads + i)
+            let mi = b1 * load16(mp.p + i) + a1 * g
+            let vi = b2 * load16(vp.p + i) + a2 * g * g
+            store16(mp.p + i, mi); store16(vp.p + i, vi)
+            let denom = vi.squareRoot() / bc + ev
+            store16(pp.p + i, load16(pp.p + i) * kv - ss * mi / denom)
+            i += 16
+        }
+        for i in i..<r.upperBound {
             let g = grads[i]
             let mi = c.beta1 * mp.p[i] + (1 - c.beta1) * g
             let vi = c.beta2 * vp.p[i] + (1 - c.beta2) * g * g

@@ -60,6 +60,20 @@ for name in names {
         print(String(format: "{\"bench\":\"sgemm\",\"n\":%d,\"threads\":%d,\"gflops\":%.1f,\"core\":\"%@\"}", n, Threads.count, best, Threads.blasCore))
         continue
     }
+    if name == "smallm" {
+        let C = 384, OC = 1152
+        let w = FloatBuffer(count: OC * C), x = FloatBuffer(count: 64 * C), y = FloatBuffer(count: 64 * OC)
+        for i in 0..<OC * C { w[i] = Float(i % 13) * 0.01 }
+        for M in [1, 4, 8, 16, 32, 64] {
+            var tb = 1e9, ts = 1e9
+            for _ in 0..<20 {
+                var t0 = now(); matmulForward(y.ptr, x.ptr, w.ptr, nil, M, C, OC); tb = min(tb, now() - t0)
+                t0 = now(); matmulSmallM(y.ptr, x.ptr, w.ptr, M, C, OC); ts = min(ts, now() - t0)
+            }
+            print(String(format: "{\"bench\":\"smallm\",\"M\":%d,\"sgemm_us\":%.1f,\"smallm_us\":%.1f}", M, tb * 1e6, ts * 1e6))
+        }
+        continue
+    }
     if name == "decode" {
         let c = configs["M"]!.config
         let model = LlamaModel(config: c)
@@ -92,7 +106,7 @@ for name in names {
         }
         continue
     }
-    guard let b = configs[name] else { FileHandle.standardError.write("tensor-bench: unknown config \(name)\n".data(using: .utf8)!); exit(64) }
+    guard let b = configs[name] else { FileHandle.standardError.write("tensor-bench: unknown config \(name) (expected sgemm, S, M, L, decode, smallm)\n".data(using: .utf8)!); exit(64) }
     let model = LlamaModel(config: b.config)
     model.initialize(seed: 1)
     let tr = LlamaTrainer(model: model, batch: b.batch, context: b.context)
@@ -112,6 +126,6 @@ for name in names {
     let cpuPerStep = (cpuNow() - cpu0) / Double(steps)
     times.sort()
     let med = times[times.count / 2]
-    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"cpu_ms_per_step\":%.1f,\"loss\":%.4f}",
+    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"cpu_ms_per_step\":%.1f,\"loss\":%.7f}",
                  name, b.config.parameterCount, N, Threads.count, med * 1000, Double(N) / med, stepFlops(b) / med / 1e9, cpuPerStep * 1000, loss))
 }

@@ -231,5 +231,12 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(t.mask(1), 261); XCTAssertEqual(t.id(ofSpecial: "<eom>"), 260); XCTAssertEqual(t.vocabSize, 272)
         XCTAssertEqual(try ByteTokenizer.parse(Data(t.json().utf8), file: "x"), t)
         XCTAssertThrowsError(try ByteTokenizer.parse(Data("{\"type\":\"bpe\"}".utf8), file: "x"))
+        XCTAssertThrowsError(try t.validate(for: tinyConfig(), directory: "d")) { XCTAssert("\($0)".contains("272 tokens but vocab_size is 40")) }
+        let dir = tempDir("hftok")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        XCTAssertEqual(try ByteTokenizer.load(directory: dir), .standard)
+        try "{}".write(toFile: dir + "/tokenizer.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ByteTokenizer.load(directory: dir)) { XCTAssert("\($0)".contains("tokenizer.json")) }
+        try? FileManager.default.removeItem(atPath: dir)
     }
 }

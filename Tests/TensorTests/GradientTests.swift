@@ -242,6 +242,15 @@ final class GradientTests: XCTestCase {
     /// Attention gradient for a mask given by segments/prefix flags, grouped-query heads.
     func checkAttention(_ name: String, B: Int, T: Int, H: Int, KV: Int, D: Int,
                         segment: [Int32]?, prefix: [UInt8]?) {
+        for block in [64, 2, 3] {
+            attentionRowBlock = block
+            checkAttention1("\(name) rows/block=\(block)", B: B, T: T, H: H, KV: KV, D: D, segment: segment, prefix: prefix)
+        }
+        attentionRowBlock = 64
+    }
+
+    func checkAttention1(_ name: String, B: Int, T: Int, H: Int, KV: Int, D: Int,
+                         segment: [Int32]?, prefix: [UInt8]?) {
         var kvStart = [Int32](repeating: 0, count: B * T), kvEnd = kvStart
         fillAttentionRanges(&kvStart, &kvEnd, segment, prefix, B, T)
         let rows = (H + 2 * KV) * D
@@ -281,6 +290,14 @@ final class GradientTests: XCTestCase {
 
     /// Attention output against a direct double-precision computation with an explicit mask.
     func testAttentionValues() {
+        for block in [64, 2] {
+            attentionRowBlock = block
+            attentionValues()
+        }
+        attentionRowBlock = 64
+    }
+
+    func attentionValues() {
         let (B, T, H, KV, D) = (1, 5, 2, 1, 3)
         let qkv = rng.normal(B * T * (H + 2 * KV) * D)
         var s = [Int32](repeating: 0, count: T), e = s

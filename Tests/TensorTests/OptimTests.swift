@@ -93,6 +93,17 @@ final class OptimTests: XCTestCase {
         XCTAssertEqual(a, b); XCTAssertEqual(a, c)
     }
 
+    func testSmallMMatchesSgemm() {
+        var rng = TestRNG(9)
+        for (M, C, OC) in [(1, 70, 9), (5, 64, 13), (8, 130, 33), (17, 16, 4)] {
+            let x = rng.normal(M * C), w = rng.normal(OC * C)
+            var a = [Float](repeating: 0, count: M * OC), b = a
+            matmulSmallM(&a, x, w, M, C, OC)
+            sgemm1(false, true, M, OC, C, 1, x, C, w, C, 0, &b, OC)
+            for i in 0..<a.count { XCTAssertEqual(a[i], b[i], accuracy: 1e-4 * (1 + abs(b[i]))) }
+        }
+    }
+
     /// The split of a large product depends on its shape only: bitwise equal results on 1, 2 and 3 threads,
     /// and within float rounding of the unsplit product.
     func testSplitSgemmIsDeterministic() {

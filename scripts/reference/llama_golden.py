@@ -9,6 +9,8 @@ Hugging Face transformers (LlamaForCausalLM, eager attention, float32, CPU).
    the loss sum(w * nll) / sum(w), the gradient of every parameter ("grad.<name>"), and every parameter after
    10 AdamW steps ("step10.<name>"; lr 1e-2, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 except norms and
    embeddings, gradients clipped to norm 1.0).
+   masked.safetensors: the same model on packed rows (segment ids: block-diagonal attention, positions restarting
+   per document) with prefix-LM flags, through an explicit 4D attention mask: logits, loss, every gradient.
 2. llama-tiny-tied/ : a transformers-written directory (tied embeddings, rope_theta inside rope_parameters)
    and text_loss.safetensors: the UTF-8 bytes of a text with <bos> prepended, and transformers' loss with
    labels = input_ids (transformers shifts internally).
@@ -86,6 +88,37 @@ def training_parity():
     print("llama-tiny: loss", loss.item(), "after 10 steps", losses[-1])
 
 
+def masked_parity():
+    """Packed documents (block-diagonal, positions restarting) and prefix-LM through an explicit 4D mask."""
+    model = LlamaForCausalLM.from_pretrained(os.path.join(OUT, "llama-tiny"), attn_implementation="eager")
+    B, T, V = 2, 12, 272
+    g = torch.Generator().manual_seed(6)
+    tokens = torch.randint(0, V, (B, T), generator=g)
+    targets = torch.randint(0, V, (B, T), generator=g)
+    targets[0, 4] = -1
+    weights = torch.rand((B, T), generator=g) + 0.5
+    segments = torch.tensor([[0] * 5 + [1] * 7, [3] * 12], dtype=torch.int32)
+    prefix = torch.tensor([[1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 1] + [0] * 8], dtype=torch.uint8)
+    positions = torch.tensor([list(range(5)) + list(range(7)), list(range(12))])
+    allowed = torch.zeros(B, 1, T, T, dtype=torch.bool)
+    for b in range(B):
+        for t in range(T):
+            for s in range(T):
+                allowed[b, 0, t, s] = bool(segments[b, t] == segments[b, s] and (s <= t or (prefix[b, t] and prefix[b, s])))
+    mask = torch.zeros(B, 1, T, T).masked_fill(~allowed, torch.finfo(torch.float32).min)
+    logits = model(input_ids=tokens, attention_mask=mask, position_ids=positions).logits
+    nll = F.cross_entropy(logits.view(-1, V), targets.view(-1).clamp(min=0), reduction="none")
+    w = weights.view(-1) * (targets.view(-1) >= 0).float()
+    loss = (w * nll).sum() / w.sum()
+    loss.backward()
+    out = {"tokens": tokens.to(torch.int32), "targets": targets.to(torch.int32), "weights": weights.float(),
+           "segments": segments, "prefix": prefix, "logits": logits.detach().contiguous(), "loss": loss.detach().reshape(1)}
+    for n, p in model.named_parameters():
+        out["grad." + n] = p.grad.detach().clone()
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(OUT, "llama-tiny", "masked.safetensors"))
+    print("llama-tiny: packed + prefix-LM loss", loss.item())
+
+
 def text_loss():
     model = make(tied=True, kv=4, theta=500000.0)
     d = os.path.join(OUT, "llama-tiny-tied")
@@ -120,5 +153,6 @@ def greedy():
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     training_parity()
+    masked_parity()
     text_loss()
     greedy()
