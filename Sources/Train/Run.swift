@@ -364,6 +364,7 @@ public final class TrainRun {
                 var m = JSONObject()
                 m["step"] = JSON(s); m["loss"] = JSON(r.loss); m["lr"] = JSON(lr); m["grad_norm"] = JSON(r.gradNorm)
                 m["tokens"] = JSON(r.tokens)
+                m["epoch"] = JSON((Double(packer.state.placed) / Double(store.count) * 1000).rounded() / 1000)
                 m["tokens_per_s"] = JSON((Double(r.tokens) / max(dt, 1e-9)).rounded())
                 let isCheckpoint = checkpointSteps.contains(s)
                 let isLast = s == totalSteps || (o.steps == nil && packer.exhausted)

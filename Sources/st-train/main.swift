@@ -19,7 +19,7 @@ struct STTrain: ToolCommand {
         Reads examples from the DATA files (.jsonl or .jsonl.zst; none or - reads stdin) and writes a complete \
         model directory to -o DIR: config.json (Hugging Face LlamaForCausalLM keys), model.safetensors, \
         st-tokenizer.json, st-train.json (the run's settings and counts) and metrics.jsonl (one line per step: \
-        step, loss, lr, grad_norm, tokens, tokens_per_s, and val_loss when measured). The directory is built as \
+        step, loss, lr, grad_norm, tokens, epoch, tokens_per_s, and val_loss when measured). The directory is built as \
         DIR.partial and renamed to DIR on success, replacing an older DIR; on an error or an interrupt it is \
         removed, unless it holds a state saved by --save-every (then it is kept for --resume and the message \
         says so).
