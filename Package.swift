@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "st-mix", targets: ["st-mix"]),
         .executable(name: "st-train", targets: ["st-train"]),
         .executable(name: "st-eval", targets: ["st-eval"]),
+        .executable(name: "st-tasks", targets: ["st-tasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,6 +57,8 @@ let package = Package(
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
+        // The embedded tasks and corpora (generated, deterministic by seed).
+        .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
@@ -63,6 +66,7 @@ let package = Package(
         tool("st-eval", ["Streams", "Eval"]),
         tool("st-sample", []),
         tool("st-train", []),
+        tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
 
@@ -72,6 +76,7 @@ let package = Package(
         .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )
