@@ -34,7 +34,7 @@ public final class LlamaTrainer {
     let xf: Int, rstdf: Int, logits: Int, losses: Int
     // Gradient scratch (shared by all layers)
     let scratch: FloatBuffer
-    let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int
+    let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int, dscores: Int
     private var probs: FloatBuffer?
 
     public init(model: LlamaModel, batch B: Int, context T: Int) {
@@ -73,6 +73,7 @@ public final class LlamaTrainer {
         dao = s.add("dao", [N, H * D]).offset
         dgu = s.add("dgu", [N, 2 * I]).offset
         dh = s.add("dh", [N, I]).offset
+        dscores = s.add("dscores", [B, c.numKVHeads, T, T]).offset
         scratch = s.allocate()
         setCausal()
     }
@@ -209,7 +210,7 @@ public final class LlamaTrainer {
             // attention
             matmulBackward(s(dao), g(w.o), nil, s(dresid), a(x.ao), p(w.o), N, H * D, C, overwriteDinp: true)
             s(dqkv).update(repeating: 0, count: N * QKV)
-            attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, B, T, H, KV, D)
+            attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
             ropeInPlace(s(dqkv), cosT, sinT, positions, N, H + KV, D, QKV, inverse: true)
             matmulBackward(s(dxn), g(w.qkv), nil, s(dqkv), a(x.xn1), p(w.qkv), N, C, QKV, overwriteDinp: true)
             rmsnormBackward(s(dresid), g(w.inputNorm), s(dxn), a(resid[l]), p(w.inputNorm), a(x.rstd1), N, C)

@@ -34,7 +34,8 @@ public func fillAttentionRanges(_ kvStart: UnsafeMutablePointer<Int32>, _ kvEnd:
 /// then KV value heads, each D floats. Query head h uses key/value head h / (H/KV).
 ///
 /// out (B,T,H*D) = softmax(q k^T / sqrt(D) + mask) v;  att (B,H,T,T) keeps the probabilities for backward
-/// (only entries inside each query's key range are written).
+/// (zero outside each query's key range). Per (b, h): two single-threaded sgemm calls on full T x T blocks
+/// (masked entries cost flops but run at matmul speed) and a vectorized masked softmax in between.
 public func attentionForward(_ out: FPtr, _ att: FPtr, _ qkv: CFPtr, _ kvStart: IPtr, _ kvEnd: IPtr,
                              _ B: Int, _ T: Int, _ H: Int, _ KV: Int, _ D: Int) {
     let o = SendablePointer(out), a = SendablePointer(att)
@@ -42,62 +43,62 @@ public func attentionForward(_ out: FPtr, _ att: FPtr, _ qkv: CFPtr, _ kvStart: 
     let scale = 1 / Float(D).squareRoot()
     parallelChunks(B * H) { bh in
         let b = bh / H, h = bh % H, kvh = h / G
+        let q = qkv + b * T * stride + h * D
+        let k = qkv + b * T * stride + (H + kvh) * D
+        let v = qkv + b * T * stride + (H + KV + kvh) * D
+        let P = a.p + bh * T * T
+        sgemm1(false, true, T, T, D, scale, q, stride, k, stride, 0, P, T)
         for t in 0..<T {
-            let q = qkv + (b * T + t) * stride + h * D
+            let row = P + t * T
             let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
-            let row = a.p + (bh * T + t) * T
-            let kbase = qkv + b * T * stride + (H + kvh) * D
-            for s in s0..<s1 { row[s] = vdot(q, kbase + s * stride, D) * scale }
             let m = vmax(row + s0, s1 - s0)
             let sum = vexpShiftSum(row + s0, m, s1 - s0)
             vscaleTo(row + s0, 1 / sum, row + s0, s1 - s0)
-            let y = o.p + (b * T + t) * H * D + h * D
-            y.update(repeating: 0, count: D)
-            let vbase = qkv + b * T * stride + (H + KV + kvh) * D
-            for s in s0..<s1 { vaxpy(y, row[s], vbase + s * stride, D) }
+            if s0 > 0 { row.update(repeating: 0, count: s0) }
+            if s1 < T { (row + s1).update(repeating: 0, count: T - s1) }
         }
+        sgemm1(false, false, T, D, T, 1, P, T, v, stride, 0, o.p + b * T * H * D + h * D, H * D)
     }
 }
 
-/// dqkv (B*T, (H+2KV)*D) += gradient of attentionForward given dout (B,T,H*D).
+/// dqkv (B*T, (H+2KV)*D) += gradient of attentionForward given dout (B,T,H*D); scratch holds B*KV*T*T floats.
 /// Work is split by (b, kv head): each chunk owns the q rows of its head group and its k/v rows, so there is
 /// no race and no order dependence on the thread count.
 public func attentionBackward(_ dqkv: FPtr, _ dout: CFPtr, _ att: CFPtr, _ qkv: CFPtr, _ kvStart: IPtr, _ kvEnd: IPtr,
-                              _ B: Int, _ T: Int, _ H: Int, _ KV: Int, _ D: Int) {
-    let dp = SendablePointer(dqkv)
+                              _ scratch: FPtr, _ B: Int, _ T: Int, _ H: Int, _ KV: Int, _ D: Int) {
+    let dp = SendablePointer(dqkv), sp = SendablePointer(scratch)
     let stride = (H + 2 * KV) * D, G = H / KV
     let scale = 1 / Float(D).squareRoot()
     parallelChunks(B * KV) { bk in
         let b = bk / KV, kvh = bk % KV
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: T) { tmp in
-            let ds = tmp.baseAddress!
-            let kbase = qkv + b * T * stride + (H + kvh) * D
-            let vbase = qkv + b * T * stride + (H + KV + kvh) * D
-            let dkbase = dp.p + b * T * stride + (H + kvh) * D
-            let dvbase = dp.p + b * T * stride + (H + KV + kvh) * D
-            for h in kvh * G ..< (kvh + 1) * G {
-                for t in 0..<T {
-                    let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
-                    let p = att + ((b * H + h) * T + t) * T
-                    let dy = dout + (b * T + t) * H * D + h * D
-                    let q = qkv + (b * T + t) * stride + h * D
-                    let dq = dp.p + (b * T + t) * stride + h * D
-                    // dP[s] = dy . v_s ;  dv_s += P[s] dy
-                    var pdp: Float = 0
-                    for s in s0..<s1 {
-                        let g = vdot(dy, vbase + s * stride, D)
-                        ds[s] = g
-                        pdp += p[s] * g
-                        vaxpy(dvbase + s * stride, p[s], dy, D)
-                    }
-                    // dS = P (dP - sum P dP);  dq += scale dS k;  dk += scale dS q
-                    for s in s0..<s1 {
-                        let g = p[s] * (ds[s] - pdp) * scale
-                        vaxpy(dq, g, kbase + s * stride, D)
-                        vaxpy(dkbase + s * stride, g, q, D)
-                    }
-                }
+        let k = qkv + b * T * stride + (H + kvh) * D
+        let v = qkv + b * T * stride + (H + KV + kvh) * D
+        let dk = dp.p + b * T * stride + (H + kvh) * D
+        let dv = dp.p + b * T * stride + (H + KV + kvh) * D
+        let dS = sp.p + bk * T * T
+        for h in kvh * G ..< (kvh + 1) * G {
+            let P = att + (b * H + h) * T * T
+            let dO = dout + b * T * H * D + h * D
+            let q = qkv + b * T * stride + h * D
+            let dq = dp.p + b * T * stride + h * D
+            // dV += P^T dO;  dP = dO V^T
+            sgemm1(true, false, T, D, T, 1, P, T, dO, H * D, 1, dv, stride)
+            sgemm1(false, true, T, T, D, 1, dO, H * D, v, stride, 0, dS, T)
+            // dS = P (dP - sum_s P dP), zero outside the key range (P is zero there)
+            for t in 0..<T {
+                let s0 = Int(kvStart[b * T + t]), s1 = Int(kvEnd[b * T + t])
+                let p = P + t * T, g = dS + t * T
+                let pdp = vdot(p + s0, g + s0, s1 - s0)
+                var i = s0
+                let pv = F16(repeating: pdp)
+                while i + 16 <= s1 { store16(g + i, load16(p + i) * (load16(g + i) - pv)); i += 16 }
+                while i < s1 { g[i] = p[i] * (g[i] - pdp); i += 1 }
+                if s0 > 0 { g.update(repeating: 0, count: s0) }
+                if s1 < T { (g + s1).update(repeating: 0, count: T - s1) }
             }
+            // dQ += scale dS K;  dK += scale dS^T Q
+            sgemm1(false, false, T, D, T, scale, dS, T, k, stride, 1, dq, stride)
+            sgemm1(true, false, T, D, T, scale, dS, T, q, stride, 1, dk, stride)
         }
     }
 }

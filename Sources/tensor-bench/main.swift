@@ -28,6 +28,7 @@ func stepFlops(_ b: BenchConfig) -> Double {
     return matmul + attn
 }
 
+func cpuNow() -> Double { var t = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
 func now() -> Double { var t = timespec(); clock_gettime(CLOCK_MONOTONIC, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
 
 var steps = 10
@@ -68,13 +69,15 @@ for name in names {
     for _ in 0..<2 { _ = tr.trainStep(lr: 1e-4, clip: 1) }
     var times: [Double] = []
     var loss = 0.0
+    let cpu0 = cpuNow()
     for _ in 0..<steps {
         let t0 = now()
         loss = tr.trainStep(lr: 1e-4, clip: 1).loss
         times.append(now() - t0)
     }
+    let cpuPerStep = (cpuNow() - cpu0) / Double(steps)
     times.sort()
     let med = times[times.count / 2]
-    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"loss\":%.4f}",
-                 name, b.config.parameterCount, N, Threads.count, med * 1000, Double(N) / med, stepFlops(b) / med / 1e9, loss))
+    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"cpu_ms_per_step\":%.1f,\"loss\":%.4f}",
+                 name, b.config.parameterCount, N, Threads.count, med * 1000, Double(N) / med, stepFlops(b) / med / 1e9, cpuPerStep * 1000, loss))
 }

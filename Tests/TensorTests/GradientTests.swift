@@ -247,7 +247,8 @@ final class GradientTests: XCTestCase {
             return dotD(out, R)
         }, grads: { p, g in
             attentionForward(&out, &att, p[0], kvStart, kvEnd, B, T, H, KV, D)
-            attentionBackward(g[0], R, att, p[0], kvStart, kvEnd, B, T, H, KV, D)
+            var scr = [Float](repeating: 0, count: B * KV * T * T)
+            attentionBackward(g[0], R, att, p[0], kvStart, kvEnd, &scr, B, T, H, KV, D)
         })
     }
 

@@ -76,7 +76,8 @@ final class OptimTests: XCTestCase {
             var out = [Float](repeating: 0, count: B * T * H * D), att = [Float](repeating: 0, count: B * H * T * T)
             attentionForward(&out, &att, qkv, s, e, B, T, H, KV, D)
             var d = [Float](repeating: 0, count: qkv.count)
-            attentionBackward(&d, dout, att, qkv, s, e, B, T, H, KV, D)
+            var scr = [Float](repeating: 0, count: B * KV * T * T)
+            attentionBackward(&d, dout, att, qkv, s, e, &scr, B, T, H, KV, D)
             let C = 64, N = qkv.count / C
             var y = [Float](repeating: 0, count: qkv.count), r = [Float](repeating: 0, count: N)
             var dx = [Float](repeating: 0, count: qkv.count), dw = [Float](repeating: 0, count: C)

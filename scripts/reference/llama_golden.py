@@ -12,6 +12,8 @@ Hugging Face transformers (LlamaForCausalLM, eager attention, float32, CPU).
 2. llama-tiny-tied/ : a transformers-written directory (tied embeddings, rope_theta inside rope_parameters)
    and text_loss.safetensors: the UTF-8 bytes of a text with <bos> prepended, and transformers' loss with
    labels = input_ids (transformers shifts internally).
+3. llama-tiny-gen/ : a transformers-written directory (untied, grouped-query heads, weights N(0, 0.3)) and
+   greedy.safetensors: a prompt and transformers' greedy generation of 24 new tokens after it.
 """
 import os
 import sys
@@ -97,7 +99,26 @@ def text_loss():
     print("llama-tiny-tied: text loss", loss.item())
 
 
+def greedy():
+    torch.manual_seed(7)
+    model = make(tied=False, kv=2, theta=10000.0)
+    with torch.no_grad():  # larger weights: a random model that does not just repeat one byte
+        for n, p in model.named_parameters():
+            if "norm" not in n:
+                p.normal_(0, 0.3)
+    d = os.path.join(OUT, "llama-tiny-gen")
+    model.save_pretrained(d, safe_serialization=True)
+    prompt = torch.tensor([[256] + list("Question: 2 + 3 =".encode("utf-8"))])
+    with torch.no_grad():
+        out = model.generate(input_ids=prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=24,
+                             do_sample=False, pad_token_id=258, eos_token_id=None)
+    save_file({"prompt": prompt.to(torch.int32), "output": out[:, prompt.shape[1]:].to(torch.int32)},
+              os.path.join(d, "greedy.safetensors"))
+    print("llama-tiny-gen: greedy", out[0, prompt.shape[1]:].tolist())
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     training_parity()
     text_loss()
+    greedy()
