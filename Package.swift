@@ -57,6 +57,8 @@ let package = Package(
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
+        // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
+        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
         // The embedded tasks and corpora (generated, deterministic by seed).
         .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
 
@@ -64,7 +66,7 @@ let package = Package(
         tool("st-mix", ["Streams", "Mix"]),
         tool("st-verify", ["Streams", "Verify"]),
         tool("st-eval", ["Streams", "Eval"]),
-        tool("st-sample", []),
+        tool("st-sample", ["Streams", "Sample", "Tensor"]),
         tool("st-train", []),
         tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
+        .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )
