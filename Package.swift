@@ -53,7 +53,7 @@ let package = Package(
         // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         // The Llama-family model: config.json, safetensors, byte tokenizer, training step, KV-cache inference.
-        .target(name: "Model", dependencies: ["Tensor"], swiftSettings: fast),
+        .target(name: "Model", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),

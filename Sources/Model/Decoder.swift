@@ -5,6 +5,7 @@
 // the cache before attention runs, so a token attends to the earlier tokens of the same call.
 // Matmuls use rowIndependentMatmul (Tensor/RowMatmul.swift): a token's logits are bitwise the same whatever
 // else shares the call, which st-sample needs for identical samples at any --batch.
+import CBLAS
 import Foundation
 import Tensor
 
@@ -91,12 +92,12 @@ public final class LlamaDecoder {
                     let base = (Int(slotp[i]) * KV + kvh) * L * D
                     let e = Int(endp[i])
                     let s = scp.p + ih * L
-                    for j in 0..<e { s[j] = vdot(q, kc + base + j * D, D) * scale }
+                    // s = scale * K q;  y = V^T softmax(s)   (K, V: (e, D) rows of this slot and head)
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(e), Int32(D), scale, kc + base, Int32(D), q, 1, 0, s, 1)
                     let m = vmax(s, e)
                     let sum = vexpShiftSum(s, m, e)
-                    let y = aop.p + i * H * D + h * D
-                    y.update(repeating: 0, count: D)
-                    for j in 0..<e { vaxpy(y, s[j] / sum, vc + base + j * D, D) }
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(e), Int32(D), 1 / sum, vc + base, Int32(D), s, 1, 0,
+                                aop.p + i * H * D + h * D, 1)
                 }
             }
             rowIndependentMatmul(w(xn), w(ao), p(lw.o), n, H * D, C)

@@ -246,6 +246,32 @@ public final class LlamaTrainer {
     }
 }
 
+extension LlamaTrainer {
+    /// Save the optimizer state (AdamW moments as "m.<name>" / "v.<name>", the step count in the metadata)
+    /// as a safetensors file, for resuming. Weights are saved separately with LlamaModel.save.
+    public func saveOptimizerState(_ path: String) throws {
+        var list: [TensorToWrite] = []
+        for t in model.layout.tensors {
+            list.append(TensorToWrite(name: "m." + t.name, shape: t.shape, data: t.ptr(m)))
+            list.append(TensorToWrite(name: "v." + t.name, shape: t.shape, data: t.ptr(v)))
+        }
+        try writeSafetensors(path, list, metadata: ["format": "st-adamw", "step": String(step)])
+    }
+
+    /// Load what saveOptimizerState wrote (shapes must match this model).
+    public func loadOptimizerState(_ path: String) throws {
+        let f = try SafetensorsFile(path: path)
+        guard f.metadata["format"] == "st-adamw", let s = f.metadata["step"].flatMap(Int.init) else {
+            throw ModelError("\(path): not an st optimizer state")
+        }
+        for t in model.layout.tensors {
+            try f.read("m." + t.name, into: t.ptr(m), shape: t.shape)
+            try f.read("v." + t.name, into: t.ptr(v), shape: t.shape)
+        }
+        step = s
+    }
+}
+
 extension Optional {
     func withOptionalPointer<E, R>(_ body: (UnsafePointer<E>?) -> R) -> R where Wrapped == [E] {
         switch self {

@@ -1,6 +1,8 @@
 // tensor-bench: times one training step (forward, backward, AdamW) of the Llama model on the benchmark
 // configs of docs/tensor.md, and the sgemm ceiling. Used by bench/tensor.sh (a dev tool, not installed).
-//   tensor-bench [--steps N] [--threads N] [sgemm] [S] [M] [L]
+//   tensor-bench [--steps N] [--threads N] [sgemm] [S] [M] [L] [decode]
+// decode: config M, 32 sequences x 128 new tokens after 64-token prompts through LlamaDecoder (KV cache),
+// and one sequence alone (latency).
 import Foundation
 import Model
 import Tensor
@@ -56,6 +58,38 @@ for name in names {
             best = max(best, 2 * Double(n * n * n) / (now() - t0) / 1e9)
         }
         print(String(format: "{\"bench\":\"sgemm\",\"n\":%d,\"threads\":%d,\"gflops\":%.1f}", n, Threads.count, best))
+        continue
+    }
+    if name == "decode" {
+        let c = configs["M"]!.config
+        let model = LlamaModel(config: c)
+        model.initialize(seed: 1)
+        for seqs in [32, 1] {
+            let prompt = 64, new = 128
+            let dec = LlamaDecoder(model: model, slots: seqs, maxLen: prompt + new, maxTokens: seqs * prompt)
+            var rng = SplitMix64(seed: 5)
+            var toks: [Int32] = [], sl: [Int32] = [], ps: [Int32] = []
+            for s in 0..<seqs { for t in 0..<prompt { toks.append(Int32(rng.next() % 256)); sl.append(Int32(s)); ps.append(Int32(t)) } }
+            let t0 = now()
+            var lg = try dec.forward(tokens: toks, slots: sl, positions: ps)
+            var last = (0..<seqs).map { $0 * prompt + prompt - 1 }
+            let t1 = now()
+            let V = c.vocabSize
+            for step in 0..<new {
+                var next: [Int32] = []
+                for s in 0..<seqs {
+                    var best = 0
+                    for v in 1..<V where lg[last[s] * V + v] > lg[last[s] * V + best] { best = v }
+                    next.append(Int32(best))
+                }
+                if step == new - 1 { break }
+                lg = try dec.forward(tokens: next, slots: (0..<seqs).map(Int32.init), positions: [Int32](repeating: Int32(prompt + step), count: seqs))
+                last = Array(0..<seqs)
+            }
+            let t2 = now()
+            print(String(format: "{\"bench\":\"decode\",\"config\":\"M\",\"sequences\":%d,\"prompt\":%d,\"new_tokens\":%d,\"threads\":%d,\"prefill_ms\":%.1f,\"decode_ms_per_token_step\":%.2f,\"tokens_per_s\":%.0f}",
+                         seqs, prompt, new, Threads.count, (t1 - t0) * 1000, (t2 - t1) * 1000 / Double(new - 1), Double(seqs * new) / (t2 - t0)))
+        }
         continue
     }
     guard let b = configs[name] else { FileHandle.standardError.write("tensor-bench: unknown config \(name)\n".data(using: .utf8)!); exit(64) }

@@ -167,6 +167,34 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// Save weights + optimizer state mid-run, resume in a fresh trainer: bitwise the uninterrupted run.
+    func testResumeIsBitwiseIdentical() throws {
+        let c = tinyConfig()
+        let tok: [Int32] = (0..<16).map { Int32($0 * 7 % 40) }
+        let tgt = Array(tok.dropFirst()) + [-1]
+        func trainer(_ m: LlamaModel) throws -> LlamaTrainer {
+            let tr = LlamaTrainer(model: m, batch: 2, context: 8)
+            try tr.setBatch(tokens: tok, targets: tgt)
+            return tr
+        }
+        let m1 = LlamaModel(config: c); m1.initialize(seed: 8)
+        let t1 = try trainer(m1)
+        for _ in 0..<6 { _ = t1.trainStep(lr: 1e-2) }
+        let m2 = LlamaModel(config: c); m2.initialize(seed: 8)
+        let t2 = try trainer(m2)
+        for _ in 0..<3 { _ = t2.trainStep(lr: 1e-2) }
+        let dir = tempDir("resume")
+        try m2.save(directory: dir)
+        try t2.saveOptimizerState(dir + "/optimizer.safetensors")
+        let m3 = try LlamaModel.load(directory: dir)
+        let t3 = try trainer(m3)
+        try t3.loadOptimizerState(dir + "/optimizer.safetensors")
+        XCTAssertEqual(t3.step, 3)
+        for _ in 0..<3 { _ = t3.trainStep(lr: 1e-2) }
+        XCTAssertTrue(m3.params.array == m1.params.array)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
     func testBadModelDirectories() throws {
         let dir = tempDir("bad")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
