@@ -25,6 +25,8 @@ public struct SampleOptions {
     public var shard: (index: Int, count: Int)?
     public var tokenIDs = false
     public var idField: String?
+    /// Keep decoding past <eos> (benchmarks that need a fixed length).
+    public var ignoreEOS = false
     public init() {}
 }
 
@@ -237,7 +239,7 @@ public final class SampleEngine {
 
         /// Appends a drawn token; returns the finish reason when the sample is complete.
         func accept(_ a: inout Active, _ token: Int32) -> String? {
-            if token == tokenizer.eos || token == tokenizer.eom { return "stop" }
+            if !options.ignoreEOS && (token == tokenizer.eos || token == tokenizer.eom) { return "stop" }
             a.tokens.append(token)
             if token < 256 {
                 a.bytes.append(UInt8(token))

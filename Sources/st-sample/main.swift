@@ -102,6 +102,9 @@ struct STSample: ToolCommand {
     @Flag(name: .customLong("token-ids"), help: "Add the completion's token ids as completion_ids.")
     var tokenIDs = false
 
+    @Flag(name: .customLong("ignore-eos"), help: "Keep decoding past <eos> until --max-tokens or a stop string (for benchmarks).")
+    var ignoreEOS = false
+
     @Option(name: .customLong("id-field"), help: ArgumentHelp("Field that identifies a problem.", valueName: "path"))
     var idField: String?
 
@@ -140,6 +143,7 @@ struct STSample: ToolCommand {
         o.shard = shard.flatMap(parseShard).map { (index: $0.0, count: $0.1) }
         o.tokenIDs = tokenIDs
         o.idField = idField
+        o.ignoreEOS = ignoreEOS
 
         let reader = try openInputs(inputs, tool: Self.toolName, common: common)
         let engine = try SampleEngine(modelDirectory: model, options: o)
