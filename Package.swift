@@ -61,13 +61,15 @@ let package = Package(
                           swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
         .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
+        // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
+        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
         tool("st-verify", ["Streams", "Verify"]),
         tool("st-eval", ["Streams", "Eval"]),
-        tool("st-sample", []),
         tool("st-train", ["Streams", "Model", "Train"]),
+        tool("st-sample", ["Streams", "Sample", "Tensor"]),
         tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
+        .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )

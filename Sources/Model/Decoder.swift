@@ -3,6 +3,8 @@
 // and position: a prompt prefill is many tokens of one slot, a decode step is one token for each of many
 // slots, and both can be mixed in one call (continuous batching). Every token's key and value are written into
 // the cache before attention runs, so a token attends to the earlier tokens of the same call.
+// Matmuls use rowIndependentMatmul (Tensor/RowMatmul.swift): a token's logits are bitwise the same whatever
+// else shares the call, which st-sample needs for identical samples at any --batch.
 import CBLAS
 import Foundation
 import Tensor
@@ -71,7 +73,7 @@ public final class LlamaDecoder {
             let lw = model.layers[l]
             let kc = cache.ptr + l * layerCache, vc = kc + layerCache / 2
             rmsnormForward(w(xn), rstd, w(x), p(lw.inputNorm), n, C, eps)
-            matmulForward(w(qkv), w(xn), p(lw.qkv), nil, n, C, QKV)
+            rowIndependentMatmul(w(qkv), w(xn), p(lw.qkv), n, C, QKV)
             ropeInPlace(w(qkv), model.rope.cos, model.rope.sin, pos, n, H + KV, D, QKV)
             // write k, v of every token into the cache
             for i in 0..<n {
@@ -99,16 +101,16 @@ public final class LlamaDecoder {
                                 aop.p + i * H * D + h * D, 1)
                 }
             }
-            matmulForward(w(xn), w(ao), p(lw.o), nil, n, H * D, C)
+            rowIndependentMatmul(w(xn), w(ao), p(lw.o), n, H * D, C)
             addForward(w(x), w(x), w(xn), n * C)
             rmsnormForward(w(xn), rstd, w(x), p(lw.postNorm), n, C, eps)
-            matmulForward(w(gu), w(xn), p(lw.gateUp), nil, n, C, 2 * I)
+            rowIndependentMatmul(w(gu), w(xn), p(lw.gateUp), n, C, 2 * I)
             swigluForward(w(hh), w(gu), n, I)
-            matmulForward(w(xn), w(hh), p(lw.down), nil, n, I, C)
+            rowIndependentMatmul(w(xn), w(hh), p(lw.down), n, I, C)
             addForward(w(x), w(x), w(xn), n * C)
         }
         rmsnormForward(w(xn), rstd, w(x), p(model.finalNorm), n, C, eps)
-        matmulForward(w(logits), w(xn), p(model.lmHead), nil, n, C, V)
+        rowIndependentMatmul(w(logits), w(xn), p(model.lmHead), n, C, V)
         return UnsafePointer(w(logits))
     }
 
