@@ -62,6 +62,15 @@ public final class OutputFile {
             if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
                 throw ToolInputError("\(path): is a directory")
             }
+            if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+                // A device or a FIFO (-o /dev/null, a named pipe): write to it directly. Renaming a temporary
+                // file over it would replace the device with a plain file.
+                let f = open(path, O_WRONLY | O_CLOEXEC)
+                if f < 0 { throw ToolInputError("\(path): cannot open output: \(String(cString: strerror(errno)))") }
+                fd = f
+                tempPath = nil
+                return
+            }
             let dir: String, base: String
             if let slash = path.lastIndex(of: "/") {
                 dir = String(path[...slash]); base = String(path[path.index(after: slash)...])
@@ -108,6 +117,10 @@ public final class OutputFile {
     public func commit() throws {
         guard !finished else { return }
         finished = true
+        if tempPath == nil, path != nil {
+            if close(fd) != 0 { throw ToolInputError("\(displayName): cannot write output: \(String(cString: strerror(errno)))") }
+            return
+        }
         if let t = tempPath, let path {
             defer { unregisterTemp(slot) }
             if fsync(fd) != 0 && errno != EINVAL {
@@ -135,6 +148,8 @@ public final class OutputFile {
         if let t = tempPath {
             close(fd); unlink(t)
             unregisterTemp(slot)
+        } else if path != nil {
+            close(fd)
         }
     }
 }

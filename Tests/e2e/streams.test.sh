@@ -43,6 +43,16 @@ if [ "$(id -u)" != 0 ]; then expect_error 1 'ro/o.jsonl: cannot create output' s
 expect_error 1 'no/such/dir/o.jsonl: cannot create output' st-filter a.jsonl -o no/such/dir/o.jsonl
 assert_no_file o.jsonl; assert_no_temp
 
+# a device or FIFO output is written directly, never replaced by a renamed file
+st-filter a.jsonl -o /dev/null
+[ -c /dev/null ] || die "/dev/null is no longer a character device"
+mkfifo outfifo
+cat outfifo > from-fifo.jsonl & reader=$!
+st-filter a.jsonl -o outfifo
+wait $reader
+[ -p outfifo ] || die "the FIFO was replaced"
+cmp from-fifo.jsonl a.jsonl || die "FIFO output differs"
+
 # usage errors exit 64
 expect_status 64 st-filter --no-such-option a.jsonl
 
