@@ -1,0 +1,326 @@
+// Writing: atomic output files (temporary name beside the target, renamed on success, removed on failure
+// or SIGINT/SIGTERM/SIGHUP), zstd compression chosen by the `.zst` suffix, and JSON Lines records.
+import CZstd
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thrown when stdout is a closed pipe (`st-filter … | head`): tools end quietly with status 0.
+public struct BrokenPipe: Error {}
+
+// Temporary files to delete if a signal ends the process. Plain C strings in a fixed table, so the
+// signal handler only reads memory and calls unlink(2), which is async-signal-safe.
+private let maxTempFiles = 64
+private nonisolated(unsafe) let tempTable = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: maxTempFiles)
+private nonisolated(unsafe) var signalsInstalled = false
+
+private func registerTemp(_ path: String) -> Int? {
+    if !signalsInstalled {
+        tempTable.initialize(repeating: nil, count: maxTempFiles)
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { sig in
+                for i in 0..<64 { if let p = tempTable[i] { unlink(p) } }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+        signalsInstalled = true
+    }
+    for i in 0..<maxTempFiles where tempTable[i] == nil {
+        tempTable[i] = strdup(path)
+        return i
+    }
+    return nil
+}
+
+private func unregisterTemp(_ slot: Int?) {
+    guard let i = slot, let p = tempTable[i] else { return }
+    tempTable[i] = nil
+    free(p)
+}
+
+/// Ignore SIGPIPE so a closed stdout shows up as EPIPE, which tools turn into a quiet exit 0.
+public func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
+
+/// A byte sink: stdout, or a file written under a temporary name and renamed by `commit()`.
+public final class OutputFile {
+    public let path: String?
+    public let displayName: String
+    private let fd: Int32
+    private let tempPath: String?
+    private var slot: Int?
+    private var finished = false
+
+    /// `path` nil or "-" is stdout.
+    public init(path: String?) throws {
+        if let path, path != "-" {
+            self.path = path
+            displayName = path
+            var st = stat()
+            if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                throw ToolInputError("\(path): is a directory")
+            }
+            let dir: String, base: String
+            if let slash = path.lastIndex(of: "/") {
+                dir = String(path[...slash]); base = String(path[path.index(after: slash)...])
+            } else {
+                dir = ""; base = path
+            }
+            var t = ""
+            var f: Int32 = -1
+            for attempt in 0..<100 {
+                t = "\(dir).\(base).tmp.\(getpid()).\(attempt)"
+                f = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+                if f >= 0 || errno != EEXIST { break }
+            }
+            if f < 0 {
+                throw ToolInputError("\(path): cannot create output: \(String(cString: strerror(errno)))")
+            }
+            fd = f
+            tempPath = t
+            slot = registerTemp(t)
+        } else {
+            self.path = nil
+            displayName = "<stdout>"
+            fd = 1
+            tempPath = nil
+        }
+    }
+
+    deinit { abort() }
+
+    public func write(_ p: UnsafeRawBufferPointer) throws {
+        var off = 0
+        while off < p.count {
+            let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw BrokenPipe() }
+                throw ToolInputError("\(displayName): write failed: \(String(cString: strerror(errno)))")
+            }
+            off += n
+        }
+    }
+
+    /// Makes the output final: fsync and rename over the target.
+    public func commit() throws {
+        guard !finished else { return }
+        finished = true
+        if let t = tempPath, let path {
+            defer { unregisterTemp(slot) }
+            if fsync(fd) != 0 && errno != EINVAL {
+                let why = String(cString: strerror(errno))
+                close(fd); unlink(t)
+                throw ToolInputError("\(path): cannot write output: \(why)")
+            }
+            if close(fd) != 0 {
+                let why = String(cString: strerror(errno))
+                unlink(t)
+                throw ToolInputError("\(path): cannot write output: \(why)")
+            }
+            if rename(t, path) != 0 {
+                let why = String(cString: strerror(errno))
+                unlink(t)
+                throw ToolInputError("\(path): cannot rename output into place: \(why)")
+            }
+        }
+    }
+
+    /// Discards a file output that was not committed.
+    public func abort() {
+        guard !finished else { return }
+        finished = true
+        if let t = tempPath {
+            close(fd); unlink(t)
+            unregisterTemp(slot)
+        }
+    }
+}
+
+/// Buffered writer of bytes to an OutputFile, zstd-compressing when asked.
+public final class ByteSink {
+    public let file: OutputFile
+    private var buf: UnsafeMutablePointer<UInt8>
+    private let cap = 1 << 20
+    private var len = 0
+    private var cctx: OpaquePointer?
+    private var zbuf: UnsafeMutablePointer<UInt8>?
+    private let zcap = ZSTD_CStreamOutSize()
+
+    /// Compression level for `.zst` outputs (zstd's default, 3: fast and about 4–8× on JSONL).
+    public static let zstdLevel: Int32 = 3
+
+    public init(_ file: OutputFile, compress: Bool) {
+        self.file = file
+        buf = .allocate(capacity: cap)
+        if compress {
+            cctx = ZSTD_createCCtx()
+            ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, ByteSink.zstdLevel)
+            ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
+            zbuf = .allocate(capacity: zcap)
+        }
+    }
+
+    deinit {
+        buf.deallocate()
+        zbuf?.deallocate()
+        if let c = cctx { ZSTD_freeCCtx(c) }
+    }
+
+    @inline(__always)
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        if len + bytes.count > cap {
+            try flush(final: false)
+            if bytes.count > cap { try emit(UnsafeRawBufferPointer(bytes), end: false); return }
+        }
+        (buf + len).update(from: bytes.baseAddress!, count: bytes.count)
+        len += bytes.count
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBufferPointer { if $0.count > 0 { try write($0) } }
+    }
+
+    @inline(__always)
+    public func write(byte: UInt8) throws {
+        if len == cap { try flush(final: false) }
+        buf[len] = byte; len += 1
+    }
+
+    private func flush(final: Bool) throws {
+        try emit(UnsafeRawBufferPointer(start: buf, count: len), end: final)
+        len = 0
+    }
+
+    private func emit(_ data: UnsafeRawBufferPointer, end: Bool) throws {
+        guard let c = cctx, let z = zbuf else {
+            if data.count > 0 { try file.write(data) }
+            return
+        }
+        var input = ZSTD_inBuffer(src: data.baseAddress, size: data.count, pos: 0)
+        while true {
+            var output = ZSTD_outBuffer(dst: z, size: zcap, pos: 0)
+            let remaining = ZSTD_compressStream2(c, &output, &input, end ? ZSTD_e_end : ZSTD_e_continue)
+            if ZSTD_isError(remaining) != 0 {
+                throw ToolInputError("\(file.displayName): zstd compression failed: \(String(cString: ZSTD_getErrorName(remaining)))")
+            }
+            if output.pos > 0 { try file.write(UnsafeRawBufferPointer(start: z, count: output.pos)) }
+            if end ? remaining == 0 : input.pos == input.size { break }
+        }
+    }
+
+    /// Flushes everything (ending the zstd frame) and commits the file.
+    public func commit() throws {
+        try flush(final: true)
+        try file.commit()
+    }
+}
+
+/// Writes JSON Lines records. A path ending in `.zst` is zstd-compressed; nil or "-" is stdout.
+public final class JSONLWriter {
+    public let sink: ByteSink
+    private var scratch = ByteWriter()
+    public private(set) var records = 0
+
+    public init(path: String?) throws {
+        let file = try OutputFile(path: path)
+        sink = ByteSink(file, compress: path?.hasSuffix(".zst") ?? false)
+    }
+
+    public func write(_ object: JSONObject) throws {
+        scratch.bytes.removeAll(keepingCapacity: true)
+        scratch.write(.object(object))
+        scratch.append(0x0A)
+        try sink.write(scratch.bytes)
+        records += 1
+    }
+
+    /// Writes a record as it was read (its exact bytes), or with `fields` replaced in place or appended.
+    public func write(_ record: JSONRecord, setting fields: [(String, JSON)] = []) throws {
+        if fields.isEmpty {
+            try writeRaw(record)
+        } else {
+            scratch.bytes.removeAll(keepingCapacity: true)
+            rebuild(record, into: &scratch, setting: fields)
+            scratch.append(0x0A)
+            try sink.write(scratch.bytes)
+        }
+        records += 1
+    }
+
+    /// Writes a record's members selected and renamed by `shape`, copying each kept value's bytes as they are.
+    public func write(_ record: JSONRecord, keeping shape: (String) -> String?) throws {
+        scratch.bytes.removeAll(keepingCapacity: true)
+        let toks = record.tokens
+        scratch.append(UInt8(ascii: "{"))
+        var first = true
+        record.bytes.withUnsafeBufferPointer { b in
+            var i = 1
+            while i < Int(toks[0].next) {
+                let v = i + 1
+                let key = record.string(at: i)
+                if let name = shape(key) {
+                    if !first { scratch.append(UInt8(ascii: ",")) }
+                    first = false
+                    if name == key {
+                        scratch.append(UnsafeBufferPointer(rebasing: b[Int(toks[i].start)..<Int(toks[i].end)]))
+                    } else {
+                        scratch.writeString(name)
+                    }
+                    scratch.append(UInt8(ascii: ":"))
+                    scratch.append(UnsafeBufferPointer(rebasing: b[Int(toks[v].start)..<Int(toks[v].end)]))
+                }
+                i = Int(toks[v].next)
+            }
+        }
+        scratch.append(UInt8(ascii: "}"))
+        scratch.append(0x0A)
+        try sink.write(scratch.bytes)
+        records += 1
+    }
+
+    private func writeRaw(_ record: JSONRecord) throws {
+        let t = record.tokens[0]
+        try record.bytes.withUnsafeBufferPointer { b in
+            try sink.write(UnsafeBufferPointer(rebasing: b[Int(t.start)..<Int(t.end)]))
+        }
+        try sink.write(byte: 0x0A)
+    }
+
+    private func rebuild(_ record: JSONRecord, into w: inout ByteWriter, setting fields: [(String, JSON)]) {
+        let toks = record.tokens
+        var used = [Bool](repeating: false, count: fields.count)
+        w.append(UInt8(ascii: "{"))
+        var first = true
+        record.bytes.withUnsafeBufferPointer { b in
+            var i = 1
+            while i < Int(toks[0].next) {
+                let v = i + 1
+                if !first { w.append(UInt8(ascii: ",")) }
+                first = false
+                w.append(UnsafeBufferPointer(rebasing: b[Int(toks[i].start)..<Int(toks[i].end)]))
+                w.append(UInt8(ascii: ":"))
+                if let k = fields.indices.first(where: { !used[$0] && record.stringEquals(i, fields[$0].0) }) {
+                    used[k] = true
+                    w.write(fields[k].1)
+                } else {
+                    w.append(UnsafeBufferPointer(rebasing: b[Int(toks[v].start)..<Int(toks[v].end)]))
+                }
+                i = Int(toks[v].next)
+            }
+        }
+        for (k, (key, value)) in fields.enumerated() where !used[k] {
+            if !first { w.append(UInt8(ascii: ",")) }
+            first = false
+            w.writeString(key)
+            w.append(UInt8(ascii: ":"))
+            w.write(value)
+        }
+        w.append(UInt8(ascii: "}"))
+    }
+
+    /// Flushes and renames the output into place. Without it, no output file is left behind.
+    public func commit() throws { try sink.commit() }
+}

@@ -1,1 +1,0 @@
-// Streams: see Package.swift for what this module is for.

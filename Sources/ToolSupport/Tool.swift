@@ -1,0 +1,129 @@
+// What every st tool shares: the common options, one way to report errors, and exit statuses.
+//   0  success
+//   1  a data or runtime error (bad input, a failed write, ...)
+//   64 a usage error (unknown option, bad option value)
+import ArgumentParser
+import Streams
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@_exported import struct Streams.ToolInputError
+
+/// Options every tool spells the same way.
+public struct CommonOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp(
+        "Write to this file instead of stdout; a name ending in .zst is zstd-compressed. The file appears only when the tool succeeds.",
+        valueName: "path"))
+    public var output: String?
+
+    @Option(help: ArgumentHelp("Seed for every random choice; same inputs and seed give byte-identical output.", valueName: "n"))
+    public var seed: UInt64 = 0
+
+    @Flag(name: .shortAndLong, help: "Print nothing on stderr but errors.")
+    public var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Print more detail on stderr.")
+    public var verbose = false
+
+    @Option(help: ArgumentHelp("Worker threads (default: all cores). Never changes the output.", valueName: "n"))
+    public var threads: Int?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+    }
+
+    /// The thread count to use: --threads, or the number of online cores.
+    public var threadCount: Int { threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// Whether a progress line belongs on stderr: a terminal, and not --quiet.
+    public var showProgress: Bool { !quiet && isatty(2) != 0 }
+}
+
+/// A data or runtime error with a message for the user.
+public typealias ToolError = ToolInputError
+
+/// A command of an st tool. `main.swift` calls `Command.runTool()`.
+public protocol ToolCommand: ParsableCommand {
+    static var toolName: String { get }
+}
+
+extension ToolCommand {
+    public static var toolName: String { configuration.commandName ?? "st" }
+
+    /// Parses the arguments (usage errors: exit 64), runs, and reports any error as one line on stderr (exit 1).
+    /// A closed stdout pipe ends quietly with exit 0.
+    public static func runTool() -> Never {
+        ignoreSIGPIPE()
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)   // help, version, and usage errors (exit 64)
+        }
+        do {
+            try command.run()
+            Glibc.exit(0)
+        } catch is BrokenPipe {
+            Glibc.exit(0)
+        } catch let e as ExitCode {
+            Glibc.exit(e.rawValue)
+        } catch let e as ValidationError {
+            fputs("\(toolName): \(e.message)\n", stderr)
+            fputs("Usage: \(usageString())\n", stderr)
+            Glibc.exit(64)
+        } catch {
+            fputs("\(toolName): \(error)\n", stderr)
+            Glibc.exit(1)
+        }
+    }
+
+    static func usageString() -> String { usageString(for: []) }
+    private static func usageString(for _: [String]) -> String {
+        helpMessage().split(separator: "\n").first { $0.hasPrefix("USAGE:") }.map {
+            String($0.dropFirst(6)).trimmingCharacters()
+        } ?? toolName
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// "st-x: warning: message" on stderr.
+public func warn(_ tool: String, _ message: String) {
+    fputs("\(tool): warning: \(message)\n", stderr)
+}
+
+/// "st-x: message" on stderr (information the user asked for or should see).
+public func note(_ tool: String, _ message: String) {
+    fputs("\(tool): \(message)\n", stderr)
+}
+
+/// Opens the reader for a tool's inputs, wired to progress display and --skip-bad warnings.
+public func openInputs(_ paths: [String], tool: String, common: CommonOptions, skipBad: Bool = false,
+                       allowEmpty: Bool = false) throws -> JSONLReader {
+    let reader = try JSONLReader(paths: paths, skipBad: skipBad, allowEmpty: allowEmpty)
+    if common.showProgress { reader.progress = Progress(tool: tool, totalBytes: reader.totalInputBytes) }
+    if skipBad && !common.quiet {
+        reader.onSkip = { e in warn(tool, "skipped bad line: \(e)") }
+    }
+    return reader
+}
+
+/// The closing report for --skip-bad runs.
+public func reportSkipped(_ reader: JSONLReader, tool: String, common: CommonOptions) {
+    if reader.skipped > 0 && !common.quiet {
+        warn(tool, "skipped \(reader.skipped) bad line\(reader.skipped == 1 ? "" : "s")")
+    }
+}

@@ -1,1 +1,0 @@
-// ToolSupport: see Package.swift for what this module is for.

@@ -1,2 +1,0 @@
-import XCTest
-final class StreamsTestsSkeleton: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
