@@ -68,6 +68,24 @@ final class EquationsTests: XCTestCase {
         XCTAssertEqual(pairs("3 + = 4"), [])
     }
 
+    func testAlgebraIsNotArithmetic() {
+        XCTAssertEqual(pairs("we get X*2 - $40 = $250."), [])
+        XCTAssertEqual(pairs("100/5 = 5A/5 or 20 = A."), [])
+        XCTAssertEqual(pairs("X + (X*2) + (X*2 + 1) = 31."), [])
+        XCTAssertEqual(pairs("which is 192 / 1.2 = 1.2Y / 1.2 or 160 = Y"), [])
+    }
+
+    func testMixedNumbersAndSpacedThousands() {
+        XCTAssertEqual(pairs("needs 3 / 4 * 2 = 1 1/2 square feet"), ["3 / 4 * 2=1 1/2"])
+        XCTAssertEqual(pairs("gets 1 000 000 + 500 000 = 1 500 000 cars"), ["1 000 000 + 500 000=1 500 000"])
+        XCTAssertEqual(equationSignature("gets 1 000 000 + 500 000 = 1 500 000 cars"), ["1000000+500000=1500000"])
+        XCTAssertEqual(pairs("<<560//10=56>>"), ["560//10=56"])
+        XCTAssertTrue(checkSteps("needs 3 / 4 * 2 = 1 1/2 square feet").ok)
+        XCTAssertTrue(checkSteps("gets 1 000 000 + 500 000 = 1 500 000 cars").ok)
+        XCTAssertTrue(checkSteps("<<560//10=56>>").ok)
+        XCTAssertFalse(checkSteps("<<7//2=3.5>>").ok)
+    }
+
     func testOperandAfterOperandSplitsChains() {
         XCTAssertEqual(pairs("48/2 = 24 24 + 6 = 30"), ["48/2=24", "24 + 6=30"])
     }
