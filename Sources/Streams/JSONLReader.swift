@@ -74,7 +74,7 @@ public final class JSONLReader {
             }
             let lineBytes: UnsafeBufferPointer<UInt8>?
             do { lineBytes = try splitter!.next() } catch let e as ToolInputError {
-                throw ToolInputError("\(e.description) (after line \(line))")
+                throw ToolInputError(line > 0 ? "\(e.description) (after line \(line))" : e.description)
             }
             guard let l = lineBytes else { splitter = nil; continue }
             line += 1

@@ -117,6 +117,21 @@ public final class JSONRecord {
         value(at: FieldPath(steps: [.key(key)], text: key))
     }
 
+    /// The value of tape token `t`, materialized.
+    public func value(atToken t: Int) -> JSON {
+        bytes.withUnsafeBufferPointer { materialize(parser.tokens, t, $0) }
+    }
+
+    /// A key identifying the value of token `t`: decoded text for strings, exact JSON text otherwise.
+    public func groupKey(_ t: Int) -> [UInt8] {
+        let tok = parser.tokens[t]
+        if tok.kind == .string {
+            if !tok.escaped { return [0x22] + Array(bytes[Int(tok.start) + 1..<Int(tok.end) - 1]) }
+            return [0x22] + Array(string(at: t).utf8)
+        }
+        return Array(bytes[Int(tok.start)..<Int(tok.end)])
+    }
+
     public func value(at path: FieldPath) -> JSON? {
         guard let t = find(path) else { return nil }
         return bytes.withUnsafeBufferPointer { materialize(parser.tokens, t, $0) }

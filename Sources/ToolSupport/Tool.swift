@@ -78,6 +78,8 @@ extension ToolCommand {
             fputs("Usage: \(usageString())\n", stderr)
             Glibc.exit(64)
         } catch {
+            // --help and --version arrive here as errors with a success status: let ArgumentParser print them.
+            if exitCode(for: error) == .success { exit(withError: error) }
             fputs("\(toolName): \(error)\n", stderr)
             Glibc.exit(1)
         }

@@ -1,2 +1,0 @@
-import XCTest
-final class FilterTestsSkeleton: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
