@@ -289,8 +289,15 @@ public final class SandboxPool: @unchecked Sendable {
                         "--size", tmpSize, "--tmpfs", "/tmp"]
             if home.count > 1 && FileManager.default.fileExists(atPath: home) {
                 args += ["--tmpfs", home]                              // hide the home directory
-                if prefix.hasPrefix(home + "/") { args += ["--ro-bind", prefix, prefix] }
-                if exe.hasPrefix(home + "/") && !exe.hasPrefix(prefix + "/") { args += ["--ro-bind", exe, exe] }
+                // ...but keep an interpreter installed under it (pyenv), reachable by the sandbox uid
+                for path in [prefix, exe] where path.hasPrefix(home + "/") && !(path == exe && exe.hasPrefix(prefix + "/")) {
+                    var dir = home
+                    for part in path.dropFirst(home.count + 1).split(separator: "/").dropLast() {
+                        dir += "/" + part
+                        args += ["--perms", "0755", "--dir", dir]
+                    }
+                    args += ["--ro-bind", path, path]
+                }
             }
             args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                      "--die-with-parent", "--new-session", "--chdir", "/tmp"]
@@ -298,8 +305,11 @@ public final class SandboxPool: @unchecked Sendable {
             if root {
                 // As root: no user namespace, so the worker can give each run its own unprivileged uid
                 // (RLIMIT_NPROC does not bind uid 0).
+                // The worker keeps only the capabilities it needs to do that and clean up after a run.
+                let caps = ["--cap-drop", "ALL"] + ["CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN",
+                                                    "CAP_DAC_OVERRIDE", "CAP_FOWNER"].flatMap { ["--cap-add", $0] }
                 layers.append((SandboxLayer(bwrap: true, userNamespace: false, uidDrop: true, why: nil, python: exe),
-                               args + tail))
+                               args + caps + tail))
             }
             layers.append((SandboxLayer(bwrap: true, userNamespace: true, uidDrop: false, why: nil, python: exe),
                            args + ["--unshare-user"] + tail))
@@ -324,12 +334,26 @@ public final class SandboxPool: @unchecked Sendable {
             let dir = String(cString: d)
             chmod(dir, 0o711)
             tmp = dir
-            let layer = SandboxLayer(bwrap: false, userNamespace: false, uidDrop: root, why: why, python: exe)
-            let argv = ["setsid", exe, "-I", "-c", workerScript]
-            guard Self.probe(argv, env: Self.environment(uid: root ? 61000 : 0, tmp: dir, nonet: true)) else {
+            // As root the runs need an unprivileged uid; that uid must be able to read the interpreter's
+            // files (pyenv under /root is not), so try the system python3 too before giving the uid up.
+            var candidates: [(String, Bool)] = [(exe, root)]
+            if root {
+                if exe != "/usr/bin/python3", access("/usr/bin/python3", X_OK) == 0 { candidates.append(("/usr/bin/python3", true)) }
+                candidates.append((exe, false))
+            }
+            for (py, drop) in candidates {
+                let argv = ["setsid", py, "-I", "-c", workerScript]
+                if Self.probe(argv, env: Self.environment(uid: drop ? 61000 : 0, tmp: dir, nonet: true)) {
+                    var w = why ?? "bwrap unavailable"
+                    if root && !drop { w += "; running as root without a uid change: \(exe)'s files are not readable by another uid" }
+                    found = (SandboxLayer(bwrap: false, userNamespace: false, uidDrop: drop, why: w, python: py), argv)
+                    break
+                }
+            }
+            if found == nil {
+                rmdir(dir)
                 throw SandboxError("the Python sandbox worker does not start (\(exe))")
             }
-            found = (layer, argv)
         }
         self.layer = found!.0
         self.argvBase = found!.1

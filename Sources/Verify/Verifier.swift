@@ -40,6 +40,8 @@ public struct VerifyOptions: Sendable {
     public var challengeTests = false
     /// Field holding the solution to verify.
     public var completionField = "completion"
+    /// Verify the benchmark's own reference solution instead (canonical_solution, code, answer, solution).
+    public var reference = false
     /// stdio: numbers in outputs compare equal within this absolute/relative tolerance.
     public var floatTolerance: Double?
     /// Check arithmetic steps of math solutions.
@@ -102,6 +104,12 @@ public final class Verifier: @unchecked Sendable {
     public init(options: VerifyOptions, threads: Int) {
         self.options = options
         self.slots = max(1, threads)
+    }
+
+    /// The sandbox layer in use, when the sandbox has been started.
+    public var activeLayer: SandboxLayer? {
+        lock.lock(); defer { lock.unlock() }
+        return pool?.layer
     }
 
     /// The sandbox, started on first use. Nil (with the reason) when it cannot start.
@@ -168,6 +176,18 @@ public final class Verifier: @unchecked Sendable {
         return m.contains("code") || m.contains("program") || m.contains("python")
     }
 
+    /// The field holding the solution: --completion-field, or with --reference the benchmark's own.
+    private func solutionField(_ task: Task) -> String {
+        guard options.reference else { return options.completionField }
+        switch task {
+        case .humaneval: return "canonical_solution"
+        case .mbpp: return "code"
+        case .gsm8k: return "answer"
+        case .math: return "solution"
+        case .stdio, .program: return "solution"
+        }
+    }
+
     private func stringField(_ record: JSONRecord, _ name: String) -> String? {
         guard let v = record[name] else { return nil }
         switch v {
@@ -195,8 +215,9 @@ public final class Verifier: @unchecked Sendable {
     private func verifyMath(_ record: JSONRecord, task: Task) -> VerifyResult {
         var r = VerifyResult(verdict: .error)
         r.verifier = "st-verify \(verifierVersion) \(task.rawValue) exact\(options.symbolic ? "+sympy" : "")"
-        guard let completion = stringField(record, options.completionField) else {
-            r.reason = "no string field \"\(options.completionField)\""
+        let field = solutionField(task)
+        guard let completion = stringField(record, field) else {
+            r.reason = "no string field \"\(field)\""
             return r
         }
         guard let expected = expectedAnswer(record) else {
@@ -314,10 +335,11 @@ public final class Verifier: @unchecked Sendable {
 
     private func fmt(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
-    private func completionCode(_ record: JSONRecord, _ r: inout VerifyResult) -> String? {
-        guard let c = stringField(record, options.completionField) else {
+    private func completionCode(_ record: JSONRecord, _ r: inout VerifyResult, _ task: Task) -> String? {
+        let field = solutionField(task)
+        guard let c = stringField(record, field) else {
             r.verdict = .error
-            r.reason = "no string field \"\(options.completionField)\""
+            r.reason = "no string field \"\(field)\""
             return nil
         }
         return extractCode(c)
@@ -326,7 +348,7 @@ public final class Verifier: @unchecked Sendable {
     private func verifyHumanEval(_ record: JSONRecord) -> VerifyResult {
         var r = VerifyResult(verdict: .error)
         r.verifier = "st-verify \(verifierVersion) humaneval"
-        guard let code = completionCode(record, &r) else { return r }
+        guard let code = completionCode(record, &r, .humaneval) else { return r }
         guard let prompt = stringField(record, "prompt"), let test = stringField(record, "test"),
               let entry = stringField(record, "entry_point") else {
             r.reason = "a humaneval record needs \"prompt\", \"test\" and \"entry_point\""
@@ -353,7 +375,7 @@ public final class Verifier: @unchecked Sendable {
     private func verifyMBPP(_ record: JSONRecord) -> VerifyResult {
         var r = VerifyResult(verdict: .error)
         r.verifier = "st-verify \(verifierVersion) mbpp"
-        guard let code = completionCode(record, &r) else { return r }
+        guard let code = completionCode(record, &r, .mbpp) else { return r }
         guard let list = record["test_list"]?.array, !list.isEmpty else {
             r.reason = "an mbpp record needs a non-empty \"test_list\""
             return r
@@ -413,7 +435,7 @@ public final class Verifier: @unchecked Sendable {
     private func verifyStdio(_ record: JSONRecord) -> VerifyResult {
         var r = VerifyResult(verdict: .error)
         r.verifier = "st-verify \(verifierVersion) stdio"
-        guard let code = completionCode(record, &r) else { return r }
+        guard let code = completionCode(record, &r, .stdio) else { return r }
         guard let cases = stdioCases(record) else {
             r.reason = "a stdio record needs \"tests\" [{input, output}], \"inputs\"/\"outputs\" or \"input_output\""
             return r
@@ -454,8 +476,8 @@ public final class Verifier: @unchecked Sendable {
     /// A program whose printed output is the answer (task `program`, or a math record whose method is code).
     private func verifyProgramAnswer(_ record: JSONRecord, task: Task) -> VerifyResult {
         var r = VerifyResult(verdict: .error)
-        r.verifier = "st-verify \(verifierVersion) \(task.rawValue) program\(options.symbolic ? "+sympy" : "")"
-        guard let code = completionCode(record, &r) else { return r }
+        r.verifier = "st-verify \(verifierVersion) \(task.rawValue)\(task == .program ? "" : " program")\(options.symbolic ? " +sympy" : "")"
+        guard let code = completionCode(record, &r, task) else { return r }
         guard let expected = expectedAnswer(record) else {
             r.reason = "no reference answer (\"answer\", \"solution\" with a marked answer, or \"expected\")"
             return r
