@@ -62,7 +62,8 @@ def sweep(pgid):
         os.killpg(pgid, signal.SIGKILL)
     except OSError:
         pass
-    if UID:
+    if UID and not PIDNS:
+        # outside a PID namespace: a helper with the run's uid kills every process of that uid
         k = os.fork()
         if k == 0:
             try:
@@ -237,6 +238,10 @@ def run(req):
             os._exit(120)
     for fd in (in_r, out_w, err_w, res_w):
         os.close(fd)
+    try:
+        pidfd = os.pidfd_open(pid)   # readable when the child exits (Linux 5.3+)
+    except (AttributeError, OSError):
+        pidfd = -1
     pending = stdin_data.encode("utf-8", "surrogateescape") if stdin_data else b""
     if not pending:
         os.close(in_w); in_w = -1
@@ -260,10 +265,14 @@ def run(req):
             status = "timeout"
             break
         wfds = [in_w] if in_w >= 0 and pending else []
+        rfds = open_fds + ([pidfd] if pidfd >= 0 and exited is None else [])
+        wait = 0.01 if exited is not None else (0.05 if pidfd < 0 else 1.0)
         try:
-            r, w, _ = select.select(open_fds, wfds, [], min(deadline - now, 0.01 if exited is not None or not open_fds else 0.05))
+            r, w, _ = select.select(rfds, wfds, [], max(0, min(deadline - now, wait)))
         except InterruptedError:
             continue
+        if pidfd in r:
+            r.remove(pidfd)
         for fd in w:
             try:
                 n = os.write(fd, pending[:65536]); pending = pending[n:]
@@ -287,6 +296,8 @@ def run(req):
         if status:
             break
     elapsed = time.monotonic() - start
+    if pidfd >= 0:
+        os.close(pidfd)
     sweep(pid)
     if exited is None:
         try:

@@ -75,6 +75,23 @@ final class EquationsTests: XCTestCase {
         XCTAssertEqual(pairs("which is 192 / 1.2 = 1.2Y / 1.2 or 160 = Y"), [])
     }
 
+    func testLaTeX() {
+        XCTAssertEqual(pairs("$q(1) = (1^2 - 1)p(1) - 1 = -1.$"), [], "function applications")
+        XCTAssertEqual(pairs("$f(3) = f(-3) + 6 = 2 + 6 = 8$"), [], "the chain starts with f(-3)")
+        XCTAssertEqual(pairs("area is $\\frac{1}{2} \\cdot 3 \\cdot 4 = 6.$"), [])
+        XCTAssertEqual(pairs("$\\frac{1}{3}(30)(6.5) = (10)(6.5) = 65$"), [])
+        XCTAssertEqual(pairs("$(-4)^2 - 4 \\cdot 1 \\cdot (-1) = 20$"), ["(-4)^2 - 4 \\cdot 1 \\cdot (-1)=20"])
+        XCTAssertFalse(checkSteps("$(-4)^2 + 4 \\cdot 1 \\cdot (-1) = 20$").ok, "a real slip in a MATH reference")
+        XCTAssertEqual(pairs("Then $a_1^2 - a_1 + 1 = 0.$"), [])
+        XCTAssertEqual(pairs("$279/99999 = 0.\\overline{00279}$"), [])
+        XCTAssertEqual(pairs("so $2\\sqrt{3} + 1 = 4.46$"), [])
+        XCTAssertEqual(pairs("$99^2+99+1 = 99 \\cdot 100 + 1 = 9901$"), ["$99^2+99+1=99 \\cdot 100 + 1", "$99^2+99+1=9901"])
+        XCTAssertEqual(equationSignature("$6 \\times 7 = 42$, $8 \\div 2 = 4$"), ["6*7=42", "8/2=4"])
+        XCTAssertTrue(checkSteps("$99^2+99+1 = 99 \\cdot 100 + 1 = 9901$").ok)
+        XCTAssertTrue(checkSteps("Since $90^3=729,\\!000$, and $10^3 = 1{,}000$").ok)
+        XCTAssertEqual(equationSignature("Since $90^3=729,\\!000$"), ["90^3=729000"])
+    }
+
     func testMixedNumbersAndSpacedThousands() {
         XCTAssertEqual(pairs("needs 3 / 4 * 2 = 1 1/2 square feet"), ["3 / 4 * 2=1 1/2"])
         XCTAssertEqual(pairs("gets 1 000 000 + 500 000 = 1 500 000 cars"), ["1 000 000 + 500 000=1 500 000"])
