@@ -159,6 +159,10 @@ public enum Equivalence: Equatable, Sendable {
 
 /// Whether two final answers are the same, by the rules in docs/st-verify.md.
 public func answersEquivalent(_ a: String, _ b: String) -> Equivalence {
+    // fast path: two plain numbers
+    if let x = Rational(decimal: Substring(a)), let y = Rational(decimal: Substring(b)) {
+        return x == y ? .equal : .different
+    }
     let na = normalizeAnswer(a), nb = normalizeAnswer(b)
     if na.isEmpty || nb.isEmpty { return na == nb ? .equal : .different }
     if compact(na) == compact(nb) { return .equal }
@@ -313,19 +317,11 @@ extension String {
 /// `{,}` → `,`; a trailing period removed; a leading `x =` removed; trailing unit words removed
 /// (`5.4 cents`, `12 square feet`) when a number stays.
 public func normalizeAnswer(_ s: String) -> String {
-    var t = s
-    for (a, b) in [("\\left", ""), ("\\right", ""), ("\\!", ""), ("\\,", ""), ("\\;", ""), ("\\:", ""),
-                   ("\\displaystyle", ""), ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\dbinom", "\\binom"),
-                   ("\\tbinom", "\\binom"), ("^{\\circ}", ""), ("^\\circ", ""), ("\\circ", ""), ("°", ""),
-                   ("\\degree", ""), ("\\%", ""), ("%", ""), ("\\$", ""), ("$", ""), ("{,}", ","), ("\\ ", " "),
-                   ("~", " "), ("\\quad", " "), ("\\qquad", " "), ("\\(", ""), ("\\)", ""), ("\\[", ""),
-                   ("\\]", ""), ("−", "-"), ("\\cdot", "*"), ("\\times", "*"), ("×", "*"), ("\\div", "/"),
-                   ("π", "\\pi"), ("\\infty", "∞"), ("\\emptyset", "∅"), ("\\varnothing", "∅"), ("\n", " ")]
-    where t.contains(a) {
-        t = t.replacingAll(a, with: b)
-    }
-    for cmd in ["\\text", "\\textbf", "\\textrm", "\\mathrm", "\\mbox", "\\mathbf", "\\textit", "\\operatorname"] {
-        t = unwrapCommand(t, cmd)
+    var t = replaceNotation(s)
+    if t.utf8.contains(UInt8(ascii: "\\")) {
+        for cmd in ["\\text", "\\textbf", "\\textrm", "\\mathrm", "\\mbox", "\\mathbf", "\\textit", "\\operatorname"] {
+            t = unwrapCommand(t, cmd)
+        }
     }
     t = t.trimmedSpaces()
     while t.hasSuffix(".") || t.hasSuffix(",") { t.removeLast(); t = t.trimmedSpaces() }
@@ -339,6 +335,51 @@ public func normalizeAnswer(_ s: String) -> String {
     // Trailing unit words ("5.4 cents", "10 square feet", "3 cm^2") after a number.
     t = stripUnits(t)
     return t
+}
+
+/// Notation rewritten by `normalizeAnswer`, longest pattern first at each position.
+private let notationRules: [(pattern: [UInt8], replacement: [UInt8])] = [
+    ("\\left", ""), ("\\right", ""), ("\\!", ""), ("\\,", ""), ("\\;", ""), ("\\:", ""),
+    ("\\displaystyle", ""), ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\dbinom", "\\binom"),
+    ("\\tbinom", "\\binom"), ("^{\\circ}", ""), ("^\\circ", ""), ("\\circ", ""), ("°", ""),
+    ("\\degree", ""), ("\\%", ""), ("%", ""), ("\\$", ""), ("$", ""), ("{,}", ","), ("\\ ", " "),
+    ("~", " "), ("\\quad", " "), ("\\qquad", " "), ("\\(", ""), ("\\)", ""), ("\\[", ""),
+    ("\\]", ""), ("−", "-"), ("\\cdot", "*"), ("\\times", "*"), ("×", "*"), ("\\div", "/"),
+    ("π", "\\pi"), ("\\infty", "∞"), ("\\emptyset", "∅"), ("\\varnothing", "∅"), ("\n", " "),
+].map { (Array($0.0.utf8), Array($0.1.utf8)) }.sorted { $0.pattern.count > $1.pattern.count }
+
+/// Rules by first byte.
+private let notationIndex: [[Int]] = {
+    var idx = [[Int]](repeating: [], count: 256)
+    for (k, r) in notationRules.enumerated() { idx[Int(r.pattern[0])].append(k) }
+    return idx
+}()
+
+private func replaceNotation(_ s: String) -> String {
+    let b = Array(s.utf8)
+    var i = 0
+    // fast path: nothing to rewrite
+    while i < b.count, notationIndex[Int(b[i])].isEmpty { i += 1 }
+    if i == b.count { return s }
+    var out = Array(b[0..<i])
+    out.reserveCapacity(b.count)
+    while i < b.count {
+        var matched = false
+        for k in notationIndex[Int(b[i])] {
+            let p = notationRules[k].pattern
+            if i + p.count <= b.count && b[i..<(i + p.count)].elementsEqual(p) {
+                // "\left" but not "\leftarrow": a command must not continue with a letter
+                if p.count > 1, p[0] == UInt8(ascii: "\\"), isLetter(p[p.count - 1]), i + p.count < b.count,
+                   isLetter(b[i + p.count]) { continue }
+                out.append(contentsOf: notationRules[k].replacement)
+                i += p.count
+                matched = true
+                break
+            }
+        }
+        if !matched { out.append(b[i]); i += 1 }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 extension Substring {
@@ -384,8 +425,9 @@ extension Substring {
 
 /// `\text{abc}` → `abc` (braces balanced); a command not followed by `{` is removed.
 private func unwrapCommand(_ s: String, _ cmd: String) -> String {
-    guard s.contains(cmd) else { return s }
     let b = Array(s.utf8), c = Array(cmd.utf8)
+    guard b.count >= c.count, (0...(b.count - c.count)).contains(where: { b[$0] == c[0] && b[$0..<($0 + c.count)].elementsEqual(c) })
+    else { return s }
     var out: [UInt8] = []
     var i = 0
     while i < b.count {

@@ -5,7 +5,9 @@ import Streams
 
 public struct VerifyStats: Sendable {
     public var read = 0
-    public var byVerdict: [Verdict: Int] = [:]
+    /// Records per verdict, indexed like `Verdict.allCases`.
+    public var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
+    public func count(_ v: Verdict) -> Int { verdictCounts[Verdict.allCases.firstIndex(of: v)!] }
     public var rewardSum = 0.0
     public var stepsChecked = 0, stepsBad = 0
 }
@@ -75,7 +77,7 @@ public final class VerifyRun {
         for (rec, r) in zip(batch, results) {
             try writer.write(rec, setting: r.fields)
             stats.read += 1
-            stats.byVerdict[r.verdict, default: 0] += 1
+            stats.verdictCounts[r.verdict.index] += 1
             stats.rewardSum += r.reward
             if let ok = r.stepsOK { stats.stepsChecked += 1; if !ok { stats.stepsBad += 1 } }
         }

@@ -25,7 +25,12 @@ public enum Task: String, CaseIterable, Sendable {
     public var isCode: Bool { self == .humaneval || self == .mbpp || self == .stdio || self == .program }
 }
 
-public enum Verdict: String, Sendable { case pass, fail, timeout, error, unparsed }
+public enum Verdict: String, Sendable, CaseIterable {
+    case pass, fail, timeout, error, unparsed
+    var index: Int {
+        switch self { case .pass: return 0; case .fail: return 1; case .timeout: return 2; case .error: return 3; case .unparsed: return 4 }
+    }
+}
 
 public struct VerifyOptions: Sendable {
     /// Task for every record (else each record's `task` field).
@@ -79,10 +84,17 @@ public struct VerifyResult: Sendable {
             ("steps_ok", stepsOK.map { JSON($0) } ?? .null),
             ("first_bad_step", firstBadStep.map { JSON($0) } ?? .null),
             ("reason", opt(reason)),
-            ("runtime_ms", .number(String(format: "%.3f", runtimeMs))),
+            ("runtime_ms", .number(milliseconds(runtimeMs))),
             ("verifier", JSON(verifier)),
         ]
     }
+}
+
+/// `12.345`: three decimals, without Foundation's String(format:) (slow in the per-record path).
+func milliseconds(_ ms: Double) -> String {
+    let micro = Int((max(0, ms) * 1000).rounded())
+    let frac = micro % 1000
+    return "\(micro / 1000)." + (frac < 10 ? "00" : frac < 100 ? "0" : "") + String(frac)
 }
 
 private func formatReward(_ r: Double) -> String {
@@ -202,7 +214,7 @@ public final class Verifier: @unchecked Sendable {
     private func expectedAnswer(_ record: JSONRecord) -> String? {
         for name in ["answer", "solution", "expected"] {
             guard let s = stringField(record, name) else { continue }
-            if name != "expected" && (s.contains("####") || s.contains("\\boxed") || s.contains("\\fbox")),
+            if name != "expected" && (hasBytes(s, "####") || hasBytes(s, "\\boxed") || hasBytes(s, "\\fbox")),
                let e = extractAnswer(s) {
                 return e.text
             }
@@ -497,6 +509,22 @@ public final class Verifier: @unchecked Sendable {
         r.extracted = got
         judge(&r, got, expected)
         return r
+    }
+}
+
+/// Byte-level substring test (Foundation's String.contains is slow in the per-record path).
+func hasBytes(_ s: String, _ needle: StaticString) -> Bool {
+    let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+    guard let first = n.first else { return true }
+    var s = s
+    return s.withUTF8 { b in
+        guard b.count >= n.count else { return false }
+        for i in 0...(b.count - n.count) where b[i] == first {
+            var k = 1
+            while k < n.count && b[i + k] == n[k] { k += 1 }
+            if k == n.count { return true }
+        }
+        return false
     }
 }
 

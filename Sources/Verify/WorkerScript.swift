@@ -138,11 +138,22 @@ def child(req, workdir, fds, result_w, nonce):
         result.write(json.dumps(obj)); result.flush()
         os._exit(0)
 
+    program_lines = req["program"].splitlines()
+
     def describe(e, src=None):
         name = type(e).__name__
         msg = str(e)
-        if isinstance(e, AssertionError) and not msg and src:
-            return "AssertionError: " + src.strip().splitlines()[0][:300]
+        if isinstance(e, AssertionError) and not msg:
+            # the failing assert: the innermost line of the program in the traceback, else the test itself
+            tb, line = e.__traceback__, None
+            while tb is not None:
+                if tb.tb_frame.f_code.co_filename == "<program>":
+                    line = tb.tb_lineno
+                tb = tb.tb_next
+            if line and 0 < line <= len(program_lines):
+                return "AssertionError: " + program_lines[line - 1].strip()[:300]
+            if src:
+                return "AssertionError: " + src.strip().splitlines()[0][:300]
         if isinstance(e, SyntaxError):
             return "SyntaxError: %s (line %s)" % (e.msg, e.lineno)
         return (name + ": " + msg)[:300] if msg else name

@@ -172,7 +172,7 @@ struct STVerify: ToolCommand {
         if common.verbose {
             let s = run.stats
             let counts = ["pass", "fail", "timeout", "error", "unparsed"].map { name in
-                "\(name) \(s.byVerdict[Verdict(rawValue: name)!] ?? 0)"
+                "\(name) \(s.count(Verdict(rawValue: name)!))"
             }.joined(separator: ", ")
             note(Self.toolName, "\(s.read) records: \(counts); mean reward \(s.read > 0 ? String(format: "%.4f", s.rewardSum / Double(s.read)) : "-")"
                  + (s.stepsChecked > 0 ? "; wrong steps in \(s.stepsBad) of \(s.stepsChecked) checked solutions" : ""))
