@@ -362,9 +362,14 @@ public final class SandboxPool: @unchecked Sendable {
         idle = (0..<max(1, slots)).map { ($0, nil) }
     }
 
-    deinit {
+    deinit { shutdown() }
+
+    /// Stops every worker and removes the fallback layer's private directory.
+    public func shutdown() {
+        lock.lock()
         for (_, w) in idle { w?.terminate() }
-        if let t = privateTmp { rmdir(t) }
+        lock.unlock()
+        if let t = privateTmp { try? FileManager.default.removeItem(atPath: t) }
     }
 
     static func environment(uid: Int, tmp: String, nonet: Bool) -> [String] {

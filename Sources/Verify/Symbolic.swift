@@ -97,6 +97,12 @@ final class SympyChecker: @unchecked Sendable {
         self.timeout = timeout
     }
 
+    func stop() {
+        lock.lock(); defer { lock.unlock() }
+        worker?.terminate()
+        worker = nil
+    }
+
     /// true/false when sympy decides, nil when it cannot (or runs out of time).
     func equal(_ a: String, _ b: String) -> Bool? {
         lock.lock(); defer { lock.unlock() }

@@ -138,6 +138,13 @@ public final class Verifier: @unchecked Sendable {
         return (pool, poolError)
     }
 
+    /// Stops the sandbox workers (and the sympy process) and removes their temporary files.
+    public func shutdown() {
+        lock.lock(); defer { lock.unlock() }
+        sympy?.stop()
+        pool?.shutdown()
+    }
+
     private func symbolicChecker() -> SympyChecker? {
         let (p, _) = sandbox()
         guard let p else { return nil }

@@ -159,6 +159,7 @@ struct STVerify: ToolCommand {
 
         let threads = common.threadCount
         let verifier = Verifier(options: o, threads: threads)
+        defer { verifier.shutdown() }
         if common.verbose, o.task?.isCode == true {
             let (pool, why) = verifier.sandbox()
             if let pool { note(Self.toolName, "sandbox: \(pool.layer)") } else { warn(Self.toolName, "sandbox unavailable: \(why ?? "?")") }
