@@ -149,12 +149,24 @@ struct ArithParser {
     let b: UnsafeBufferPointer<UInt8>
     let toks: [ArithToken]
     var pos = 0
+    /// Tokens at and after `limit` are not part of the expression.
+    var limit: Int
 
-    init(b: UnsafeBufferPointer<UInt8>, toks: [ArithToken]) { self.b = b; self.toks = toks }
+    init(b: UnsafeBufferPointer<UInt8>, toks: [ArithToken]) { self.b = b; self.toks = toks; limit = toks.count }
+
+    init(b: UnsafeBufferPointer<UInt8>, toks: [ArithToken], range: Range<Int>) {
+        self.b = b; self.toks = toks; pos = range.lowerBound; limit = range.upperBound
+    }
+
+    /// The value of the whole range, or nil when it is not one well-formed expression.
+    mutating func whole() -> ArithValue? {
+        guard let v = expression(), pos == limit else { return nil }
+        return v
+    }
 
     mutating func expression() -> ArithValue? {
         guard var v = term() else { return nil }
-        while pos < toks.count, toks[pos].kind == .op, toks[pos].op == UInt8(ascii: "+") || toks[pos].op == UInt8(ascii: "-") {
+        while pos < limit, toks[pos].kind == .op, toks[pos].op == UInt8(ascii: "+") || toks[pos].op == UInt8(ascii: "-") {
             let op = toks[pos].op
             pos += 1
             guard let r = term(), let c = combine(v, r, op) else { return nil }
@@ -165,7 +177,7 @@ struct ArithParser {
 
     mutating func term() -> ArithValue? {
         guard var v = unary() else { return nil }
-        while pos < toks.count, toks[pos].kind == .op, (toks[pos].op == UInt8(ascii: "*") || toks[pos].op == UInt8(ascii: "/")
+        while pos < limit, toks[pos].kind == .op, (toks[pos].op == UInt8(ascii: "*") || toks[pos].op == UInt8(ascii: "/")
                 || toks[pos].op == UInt8(ascii: "f")) {
             let op = toks[pos].op
             pos += 1
@@ -176,7 +188,7 @@ struct ArithParser {
     }
 
     mutating func unary() -> ArithValue? {
-        if pos < toks.count, toks[pos].kind == .op, toks[pos].op == UInt8(ascii: "-") || toks[pos].op == UInt8(ascii: "+") {
+        if pos < limit, toks[pos].kind == .op, toks[pos].op == UInt8(ascii: "-") || toks[pos].op == UInt8(ascii: "+") {
             let neg = toks[pos].op == UInt8(ascii: "-")
             pos += 1
             guard let v = unary() else { return nil }
@@ -187,7 +199,7 @@ struct ArithParser {
 
     mutating func power() -> ArithValue? {
         guard let base = primary() else { return nil }
-        if pos < toks.count, toks[pos].kind == .op, toks[pos].op == UInt8(ascii: "^") {
+        if pos < limit, toks[pos].kind == .op, toks[pos].op == UInt8(ascii: "^") {
             pos += 1
             guard let e = unary() else { return nil }   // right-associative; 2^-1 allowed
             return combine(base, e, UInt8(ascii: "^"))
@@ -196,7 +208,7 @@ struct ArithParser {
     }
 
     mutating func primary() -> ArithValue? {
-        guard pos < toks.count else { return nil }
+        guard pos < limit else { return nil }
         let t = toks[pos]
         switch t.kind {
         case .num:
@@ -204,7 +216,7 @@ struct ArithParser {
             return numberValue(b, t)
         case .lparen:
             pos += 1
-            guard let v = expression(), pos < toks.count, toks[pos].kind == .rparen else { return nil }
+            guard let v = expression(), pos < limit, toks[pos].kind == .rparen else { return nil }
             pos += 1
             return v
         default:
@@ -228,7 +240,12 @@ public struct StepReport: Equatable, Sendable {
 
 /// Checks one equation. Nil when a side is not evaluable arithmetic (not counted as wrong).
 public func equationHolds(_ eq: Equation) -> Bool? {
-    guard let l = evaluateArithmetic(eq.lhs), let r = evaluateArithmetic(eq.rhs) else { return nil }
+    guard let l = evaluateArithmetic(eq.lhs) else { return nil }
+    return equationHolds(eq, lhsValue: l)
+}
+
+func equationHolds(_ eq: Equation, lhsValue l: ArithValue) -> Bool? {
+    guard let r = evaluateArithmetic(eq.rhs) else { return nil }
     if valuesMatch(l, r, rhsText: eq.rhs, approximate: eq.isApproximate) { return true }
     // A right side written as a percentage may mean the number of percent: 4/20*100 = 20%.
     if eq.rhs.hasSuffix("%"), let r2 = evaluateArithmetic(String(eq.rhs.dropLast())),
@@ -264,7 +281,80 @@ private func valuesMatch(_ l: ArithValue, _ r: ArithValue, rhsText: String, appr
 
 /// Checks every arithmetic equation of a solution (see `extractEquations`).
 public func checkSteps(_ text: String) -> StepReport {
-    checkSteps(extractEquations(text))
+    var text = text
+    let fast = text.withUTF8 { checkStepsBytes($0) }
+    if let fast { return fast }
+    return checkSteps(extractEquations(text))   // a wrong step: the slow path writes the reason
+}
+
+/// Checks the steps straight from the bytes, without building strings. Returns nil when a step is wrong
+/// (the caller then builds the report with the reason from the extracted equations).
+func checkStepsBytes(_ b: UnsafeBufferPointer<UInt8>) -> StepReport? {
+    var report = StepReport(total: 0, checked: 0, firstBad: nil, reason: nil)
+    var sawAnnotation = false
+    var i = 0
+    let n = b.count
+    // GSM8K annotations <<lhs=rhs(=rhs)>>
+    while i + 1 < n {
+        guard b[i] == UInt8(ascii: "<"), b[i + 1] == UInt8(ascii: "<") else { i += 1; continue }
+        var j = i + 2
+        while j + 1 < n, !(b[j] == UInt8(ascii: ">") && b[j + 1] == UInt8(ascii: ">")), b[j] != 0x0A,
+              !(b[j] == UInt8(ascii: "<") && b[j + 1] == UInt8(ascii: "<")) { j += 1 }
+        guard j + 1 < n, b[j] == UInt8(ascii: ">"), b[j + 1] == UInt8(ascii: ">") else { i = j; continue }
+        var firstEq = -1
+        for k in (i + 2)..<j where b[k] == UInt8(ascii: "=") { firstEq = k; break }
+        if firstEq >= 0 {
+            sawAnnotation = true
+            let lhs = evaluateRange(b, i + 2, firstEq)
+            var s = firstEq + 1
+            for k in (firstEq + 1)...j where k == j || b[k] == UInt8(ascii: "=") {
+                report.total += 1
+                if let l = lhs, let r = evaluateRange(b, s, k) {
+                    report.checked += 1
+                    if !rangeValuesMatch(l, r, b, s, k, approximate: false) { return nil }
+                }
+                s = k + 1
+            }
+        }
+        i = j + 2
+    }
+    if sawAnnotation { return report }
+    var hasEq = false
+    for c in b where c == UInt8(ascii: "=") || c == 0xE2 { hasEq = true; break }
+    guard hasEq else { return report }
+    let toks = tokenizeArithmetic(b, 0, n)
+    for chain in equalityChains(toks) where chain.firstHasBinaryOp {
+        var lp = ArithParser(b: b, toks: toks, range: chain.segments[0])
+        let lhs = lp.whole()
+        for k in 1..<chain.segments.count {
+            report.total += 1
+            let seg = chain.segments[k]
+            var rp = ArithParser(b: b, toks: toks, range: seg)
+            if let l = lhs, let r = rp.whole() {
+                report.checked += 1
+                if !rangeValuesMatch(l, r, b, toks[seg.lowerBound].start, toks[seg.upperBound - 1].end,
+                                     approximate: chain.approx[k]) { return nil }
+            }
+        }
+    }
+    return report
+}
+
+/// The value of the arithmetic in b[s..<e], or nil.
+private func evaluateRange(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> ArithValue? {
+    let toks = tokenizeArithmetic(b, s, e)
+    if toks.isEmpty { return nil }
+    var p = ArithParser(b: b, toks: toks)
+    return p.whole()
+}
+
+/// `equationHolds` on byte ranges: the right side's text is b[rs..<re].
+private func rangeValuesMatch(_ l: ArithValue, _ r: ArithValue, _ b: UnsafeBufferPointer<UInt8>, _ rs: Int, _ re: Int,
+                              approximate: Bool) -> Bool {
+    if case .exact(let x) = l, case .exact(let y) = r, x == y { return true }
+    let text = String(decoding: UnsafeBufferPointer(rebasing: b[rs..<re]), as: UTF8.self)
+    return equationHolds(Equation(text: "", lhs: "", rhs: text, isAnnotation: false, isApproximate: approximate),
+                         lhsValue: l) ?? false
 }
 
 public func checkSteps(_ eqs: [Equation]) -> StepReport {

@@ -30,6 +30,7 @@ final class ConformanceTests: XCTestCase {
                 let expected = String(finalLine.dropFirst(4))
                 XCTAssertEqual(answersEquivalent(got.text, expected), .equal, "\(file):\(i + 1)")
                 let report = checkSteps(answer)
+                XCTAssertEqual(report, checkSteps(extractEquations(answer)), "fast and slow step paths differ: \(file):\(i + 1)")
                 if answer.contains("<<") {
                     XCTAssertTrue(report.ok, "\(file):\(i + 1): \(report.reason ?? "")")
                     XCTAssertEqual(report.checked, report.total, "\(file):\(i + 1): an annotation not evaluated")
@@ -54,6 +55,7 @@ final class ConformanceTests: XCTestCase {
             let solution = r["solution"] as! String, answer = r["answer"] as! String
             guard let got = extractAnswer(solution) else { XCTFail("math500:\(i + 1): no answer"); continue }
             XCTAssertEqual(answersEquivalent(got.text, answer), .equal, "math500:\(i + 1): \(got.text) vs \(answer)")
+            XCTAssertEqual(checkSteps(solution), checkSteps(extractEquations(solution)), "math500:\(i + 1): step paths differ")
             n += 1
         }
         XCTAssertEqual(n, 500)
