@@ -91,7 +91,7 @@ public struct VerifyResult: Sendable {
 }
 
 /// `12.345`: three decimals, without Foundation's String(format:) (slow in the per-record path).
-func milliseconds(_ ms: Double) -> String {
+public func milliseconds(_ ms: Double) -> String {
     let micro = Int((max(0, ms) * 1000).rounded())
     let frac = micro % 1000
     return "\(micro / 1000)." + (frac < 10 ? "00" : frac < 100 ? "0" : "") + String(frac)

@@ -1,5 +1,5 @@
 import XCTest
-@testable import MathText
+import MathText
 
 final class AnswersTests: XCTestCase {
     func ex(_ s: String, fallback: Bool = false) -> String? { extractAnswer(s, lastNumberFallback: fallback)?.text }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import MathText
+import MathText
 
 final class StepsTests: XCTestCase {
     func value(_ s: String) -> ArithValue? { evaluateArithmetic(s) }

@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Streams
-@testable import Verify
+import Verify
 
 /// Conformance over ../shared/data (skipped when absent): every HumanEval canonical solution passes, and the
 /// MBPP reference solutions pass their tests (a quarter of them here; all of them, with the challenge tests,

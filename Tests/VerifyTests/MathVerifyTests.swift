@@ -1,6 +1,6 @@
 import XCTest
 import Streams
-@testable import Verify
+import Verify
 
 final class MathVerifyTests: XCTestCase {
     func verify(_ pairs: [(String, JSON)], _ configure: (inout VerifyOptions) -> Void = { _ in }) throws -> VerifyResult {

@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Streams
-@testable import Verify
+import Verify
 
 /// The adversarial suite: each program must end as fail or timeout, leave no process behind and change
 /// nothing outside its directory. Short limits keep it fast; both the strongest layer available here and the

@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Streams
-@testable import Verify
+import Verify
 
 /// Writes JSON Lines to a temporary file and reads them back as records.
 func records(_ lines: [String]) throws -> [JSONRecord] {
