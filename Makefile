@@ -1,6 +1,7 @@
 # st — self-training toolchain. `make` builds and runs the default demo; `make test` runs every test.
 # `make help` lists targets and variables.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := all
 
 SWIFT    ?= swift
@@ -9,9 +10,10 @@ PORTABLE ?= 0
 ifeq ($(PORTABLE),0)
 CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xcc -march=native
 endif
-BUILD_FLAGS := -c release $(CPU_FLAGS)
+# -enable-testing lets the unit tests use @testable imports against the same release build the tools use.
+BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN      := $(CURDIR)/.build/release
-TOOLS    := st-sample st-verify st-filter st-mix st-train st-eval
+TOOLS    := st-sample st-verify st-filter st-mix st-train st-eval st-tasks
 export PATH := $(BIN):$(PATH)
 
 # Debian packages the build and the tests need, as "command-or-pkgconfig:package".
@@ -60,9 +62,36 @@ check-man: build
 	  $(BIN)/st-man $(BIN)/$$t | diff -q - man/man1/$$t.1 >/dev/null || \
 	  { echo "man/man1/$$t.1 is out of date: run 'make man'" >&2; exit 1; }; done; echo "man pages up to date"
 
-## demo: the default demo on embedded data
+## demo: the default demo on embedded data (a data-plane demo until the self-training rounds land)
 demo: build
-	@bash scripts/demo.sh
+	@$(MAKE) --no-print-directory demo-files
+	@bash scripts/demo-report.sh $(DEMO)
+
+## data: generate the embedded tasks, seed set and corpora into data/generated (st-tasks)
+.PHONY: data
+data: build
+	@$(MAKE) --no-print-directory data/generated/MANIFEST.json
+data/generated/MANIFEST.json: $(BIN)/st-tasks
+	st-tasks -o data/generated --seed $(SEED)
+
+# The demo is a chain of file targets: samples -> kept -> deduped -> mix. Re-running rebuilds only what
+# changed; every step writes under a temporary name, so an interrupted run leaves nothing half-made.
+DEMO       := out/demo
+DEMO_N     ?= 4096
+DEMO_CAP   ?= 4
+SEED       ?= 1
+.PHONY: demo-files
+demo-files: $(DEMO)/mix.jsonl.zst
+
+$(DEMO)/samples.jsonl.zst: data/synthetic-samples.awk
+	@mkdir -p $(DEMO)
+	awk -v N=$(DEMO_N) -v SEED=$(SEED) -f $< | zstd -q -o $@.tmp && mv $@.tmp $@
+$(DEMO)/kept.jsonl.zst: $(DEMO)/samples.jsonl.zst $(BIN)/st-filter
+	st-filter --where 'verdict == "pass" and steps_ok' --by id --cap $(DEMO_CAP) --cap-pick random --seed $(SEED) $< -o $@
+$(DEMO)/rft.jsonl.zst: $(DEMO)/samples.jsonl.zst $(BIN)/st-filter
+	st-filter --where 'verdict == "pass"' --by id --dedup-equations completion $< -o $@
+$(DEMO)/mix.jsonl.zst: $(DEMO)/kept.jsonl.zst $(DEMO)/rft.jsonl.zst $(BIN)/st-mix
+	st-mix $(DEMO)/kept.jsonl.zst:0.5 $(DEMO)/rft.jsonl.zst:0.5 --total 1000 --tag source --seed $(SEED) -q -o $@
 
 ## bench: speed benchmarks; results go to BENCHMARKS.md by hand
 bench: build

@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "st-mix", targets: ["st-mix"]),
         .executable(name: "st-train", targets: ["st-train"]),
         .executable(name: "st-eval", targets: ["st-eval"]),
+        .executable(name: "st-tasks", targets: ["st-tasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,8 @@ let package = Package(
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
         .target(name: "Verify", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Eval", dependencies: ["Streams", "MathText"], swiftSettings: fast),
+        // The embedded tasks and corpora (generated, deterministic by seed).
+        .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
         // Tensors, kernels, gradients and the Llama-family model.
         .target(name: "Tensor", swiftSettings: fast),
 
@@ -55,6 +58,7 @@ let package = Package(
         tool("st-eval", ["Streams", "Eval"]),
         tool("st-sample", []),
         tool("st-train", []),
+        tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
 
@@ -64,6 +68,7 @@ let package = Package(
         .testTarget(name: "MathTextTests", dependencies: ["MathText"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -280,7 +280,7 @@ public struct Predicate {
             guard let t = r.find(p) else { return .missing }
             let tok = r.tokens[t]
             switch tok.kind {
-            case .string: return .number(Double(codePointCount(r, t)))
+            case .string: return .number(Double(r.codePointCount(at: t)))
             case .array, .object:
                 var n = 0, i = t + 1
                 while i < Int(tok.next) {
@@ -382,14 +382,5 @@ public struct Predicate {
         case .json(let j): return j
         case .token(let t): return r.value(atToken: t)
         }
-    }
-
-    func codePointCount(_ r: JSONRecord, _ t: Int) -> Int {
-        let tok = r.tokens[t]
-        if tok.escaped { return r.string(at: t).unicodeScalars.count }
-        // UTF-8: count the bytes that start a code point.
-        var n = 0
-        for i in Int(tok.start) + 1..<Int(tok.end) - 1 where r.bytes[i] & 0xC0 != 0x80 { n += 1 }
-        return n
     }
 }

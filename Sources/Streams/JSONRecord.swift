@@ -196,6 +196,41 @@ public final class JSONRecord {
         bytes.withUnsafeBufferPointer { decodeString(parser.tokens[t], $0) }
     }
 
+    /// The number of Unicode code points in string token `t` (what Python's len() gives).
+    public func codePointCount(at t: Int) -> Int {
+        let tok = parser.tokens[t]
+        let lo = Int(tok.start) + 1, hi = Int(tok.end) - 1
+        return bytes.withUnsafeBufferPointer { b in
+            // An escape is one code point however many bytes it spans (\n: 2, \u00e9: 6, a surrogate pair: 12).
+            var escapeExtra = 0
+            if tok.escaped {
+                var i = lo
+                while i < hi, let hit = memchr(b.baseAddress! + i, 0x5C, hi - i) {
+                    let k = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - b.baseAddress!
+                    if b[k + 1] == UInt8(ascii: "u") {
+                        let highSurrogate = b[k + 2] | 0x20 == UInt8(ascii: "d") && (hexValue(b[k + 3]) ?? 0) >= 8
+                        escapeExtra += highSurrogate ? 11 : 5
+                        i = k + (highSurrogate ? 12 : 6)
+                    } else {
+                        escapeExtra += 1
+                        i = k + 2
+                    }
+                }
+            }
+            // Count the bytes that start a code point: all but continuation bytes (10xxxxxx), 8 at a time.
+            let p = UnsafeRawPointer(b.baseAddress!)
+            var i = lo, continuation = 0
+            let high: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= hi {
+                let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                continuation += ((w & high) & ~(w << 1)).nonzeroBitCount
+                i += 8
+            }
+            while i < hi { if b[i] & 0xC0 == 0x80 { continuation += 1 }; i += 1 }
+            return hi - lo - continuation - escapeExtra
+        }
+    }
+
     /// The raw bytes of token `t` (for numbers: the number exactly as written).
     public func raw(_ t: Int) -> ArraySlice<UInt8> {
         let tok = parser.tokens[t]

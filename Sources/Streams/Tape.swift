@@ -115,12 +115,11 @@ public struct TapeParser {
         var i = start + 1
         var escaped = false
         while true {
-            // Skip 16 plain ASCII bytes at a time: nothing to validate there.
-            while i + 16 <= n {
-                let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                let special = (v .== 0x22) .| (v .== 0x5C) .| (v .< 0x20) .| (v .>= 0x80)
-                if any(special) { break }
-                i += 16
+            // Skip plain ASCII 8 bytes at a time (SWAR: bit tricks on a 64-bit word, which compile to a few
+            // instructions on any CPU; Swift's generic SIMD compares do not).
+            while i + 8 <= n {
+                if hasSpecialByte(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) { break }
+                i += 8
             }
             guard i < n else { throw JSONParseError(offset: start, message: "unterminated string") }
             let c = p[i]
@@ -258,6 +257,20 @@ public struct TapeParser {
         tokens[me].next = Int32(tokens.count)
         return i
     }
+}
+
+/// Whether any byte of `w` is '"', '\\', a control character (< 0x20) or non-ASCII (>= 0x80).
+/// haszero(x) = (x - 0x01…) & ~x & 0x80… flags a zero byte; it may also flag bytes >= 0x80, which are
+/// "special" anyway, so the test never misses and rarely over-reports.
+@inline(__always) func hasSpecialByte(_ w: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    let q = w ^ (ones &* 0x22)
+    let b = w ^ (ones &* 0x5C)
+    let zeroQ = (q &- ones) & ~q
+    let zeroB = (b &- ones) & ~b
+    let control = (w &- ones &* 0x20) & ~w
+    return ((zeroQ | zeroB | control) & high) | (w & high) != 0
 }
 
 @inline(__always) func hexValue(_ c: UInt8) -> UInt32? {

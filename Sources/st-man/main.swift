@@ -6,7 +6,7 @@
 // STATUS, each line is `CODE  meaning`.
 import Foundation
 
-let seeAlso = ["st-sample", "st-verify", "st-filter", "st-mix", "st-train", "st-eval"]
+let seeAlso = ["st-sample", "st-verify", "st-filter", "st-mix", "st-train", "st-eval", "st-tasks"]
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("st-man: \(message)\n".utf8))

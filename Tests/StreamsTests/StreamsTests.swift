@@ -170,3 +170,17 @@ final class StreamIOTests: XCTestCase {
         XCTAssertThrowsError(try FieldPath("a[x]"))
     }
 }
+
+final class CodePointTests: XCTestCase {
+    func testCodePointCountMatchesDecodedString() throws {
+        let texts = ["", "abc", "café", "a\nb\t\"c\"", "😀x", "数学问题 and more text past eight bytes é", "\u{1}\u{7f}", "\\", "x\u{2028}y"]
+        let p = tempFile(texts.map { JSON.object(JSONObject([("s", JSON($0))])).serialized() }.joined(separator: "\n")
+                         + "\n" + #"{"s":"\ud83d\ude00\u00e9\n"}"# + "\n")
+        let r = try JSONLReader(paths: [p])
+        var expected = texts.map { $0.unicodeScalars.count } + [3]
+        while let rec = try r.next() {
+            let t = try XCTUnwrap(rec.member(of: 0, "s"))
+            XCTAssertEqual(rec.codePointCount(at: t), expected.removeFirst(), rec.string(at: t))
+        }
+    }
+}
