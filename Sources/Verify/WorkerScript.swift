@@ -228,7 +228,7 @@ def child(req, workdir, fds, result_w, nonce):
 def run(req):
     lim = req["limits"]
     cap = lim["output"]
-    workdir = os.path.join(BASE, "run-%d" % req["id"])
+    workdir = os.path.join(BASE, "run-%d-%d" % (os.getpid(), req["id"]))   # workers may share BASE
     shutil.rmtree(workdir, ignore_errors=True)
     os.mkdir(workdir, 0o700)
     if UID:

@@ -11,7 +11,7 @@ final class SandboxTests: XCTestCase {
     static let programs: [(String, String, Set<Verdict>)] = [
         ("fork bomb", "import os\nwhile True:\n    try: os.fork()\n    except OSError: pass", [.timeout, .fail]),
         ("infinite loop", "while True: pass", [.timeout]),
-        ("memory bomb", "x = []\nwhile True: x.append(bytearray(50 << 20))", [.fail]),
+        ("memory bomb", "x = []\nwhile True: x.append(bytearray(50 << 20))", [.fail, .timeout]),
         ("sleep forever", "import time\ntime.sleep(10**6)", [.timeout]),
         ("write outside", "open('/etc/\(marker)', 'w').write('x')\nprint(42)", [.fail]),
         ("write to the home directory", "import os\nopen(os.path.expanduser('~root') + '/\(marker)', 'w').write('x')\nprint(42)", [.fail]),

@@ -8,7 +8,7 @@ m = sys.argv[1]
 progs = [
  ("fork_bomb", "import os\nwhile True:\n    try: os.fork()\n    except OSError: pass", "timeout fail"),
  ("infinite_loop", "while True: pass", "timeout"),
- ("memory_bomb", "x = []\nwhile True: x.append(bytearray(50 << 20))", "fail"),
+ ("memory_bomb", "x = []\nwhile True: x.append(bytearray(50 << 20))", "fail timeout"),
  ("sleep_forever", "import time\ntime.sleep(10**6)", "timeout"),
  ("write_outside", "open('/etc/%s', 'w').write('x')\nprint(42)" % m, "fail"),
  ("write_cwd_parent", "open('../%s', 'w').write('x')\nprint(42)" % m, "fail"),
