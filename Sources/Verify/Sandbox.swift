@@ -48,6 +48,8 @@ public struct RunOutcome: Sendable {
     public var stdout = ""
     public var stderr = ""
     public var elapsed = 0.0
+    /// The benchmark's own test is broken (does not compile, defines no check()): why.
+    public var broken: String?
     /// The worker process died during the run (a program that kills its parent, where the uid allows it).
     public var workerDied = false
 }
@@ -481,6 +483,7 @@ public final class SandboxPool: @unchecked Sendable {
             o.total = max(1, r?["total"]?.int ?? 1)
             o.reason = r?["reason"]?.string
             o.exitCode = r?["exit"]?.int
+            o.broken = r?["broken"]?.string
         case "exit":
             o.status = .exit
             o.exitCode = resp["exit"]?.int

@@ -308,6 +308,11 @@ public final class Verifier: @unchecked Sendable {
     private func apply(_ o: RunOutcome, to r: inout VerifyResult, script: Bool) {
         switch o.status {
         case .done:
+            if let broken = o.broken {
+                r.verdict = .error; r.reward = 0
+                r.reason = broken
+                return
+            }
             if o.exitCode != nil {
                 r.verdict = .fail; r.reward = 0
                 r.reason = withStderr(o.reason ?? "nonzero exit", o)
@@ -374,18 +379,16 @@ public final class Verifier: @unchecked Sendable {
             return r
         }
         guard let pool = sandboxOrError(&r) else { return r }
-        // The completion continues the prompt, or (from chat models) restates the whole function.
+        // The completion continues the prompt, or (from chat models) restates the whole function. The test
+        // code runs after it (compiled apart, so a broken test is told from a broken completion).
         var program = prompt + code
         if !program.hasSuffix("\n") { program += "\n" }
-        program += "\n" + test + "\n"
         var req = RunRequest(mode: .tests, program: program)
+        req.tests = [test, "check(\(entry))"]
         if options.partial {
             req.splitCheck = test
             req.entryPoint = entry
             req.stopOnFail = false
-            req.tests = ["check(\(entry))"]
-        } else {
-            req.tests = ["check(\(entry))"]
         }
         apply(pool.run(req), to: &r, script: false)
         return r

@@ -138,20 +138,25 @@ def child(req, workdir, fds, result_w, nonce):
         result.write(json.dumps(obj)); result.flush()
         os._exit(0)
 
-    program_lines = req["program"].splitlines()
+    sources = {"<program>": req["program"].splitlines()}
+
+    def failing_line(e):
+        tb, found = e.__traceback__, None
+        while tb is not None:
+            lines = sources.get(tb.tb_frame.f_code.co_filename)
+            if lines is not None and 0 < tb.tb_lineno <= len(lines):
+                found = lines[tb.tb_lineno - 1].strip()
+            tb = tb.tb_next
+        return found
 
     def describe(e, src=None):
         name = type(e).__name__
         msg = str(e)
         if isinstance(e, AssertionError) and not msg:
-            # the failing assert: the innermost line of the program in the traceback, else the test itself
-            tb, line = e.__traceback__, None
-            while tb is not None:
-                if tb.tb_frame.f_code.co_filename == "<program>":
-                    line = tb.tb_lineno
-                tb = tb.tb_next
-            if line and 0 < line <= len(program_lines):
-                return "AssertionError: " + program_lines[line - 1].strip()[:300]
+            # the failing assert: the innermost line of the program or a test in the traceback
+            line = failing_line(e)
+            if line:
+                return "AssertionError: " + line[:300]
             if src:
                 return "AssertionError: " + src.strip().splitlines()[0][:300]
         if isinstance(e, SyntaxError):
@@ -173,18 +178,38 @@ def child(req, workdir, fds, result_w, nonce):
                     sys.stderr.write(str(c) + "\n"); c = 1
                 finish({"passed": 0, "total": 1, "exit": c, "reason": "exit status %d" % c})
             finish({"passed": 1, "total": 1})
-        # mode "tests": every test is a statement run after the program; SystemExit anywhere is a failure
-        exec(code, g)
-        tests = req["tests"]
-        if req.get("split_check"):
-            # HumanEval --partial: run each statement of check(candidate) on its own
-            tree = ast.parse(req["split_check"])
+        # mode "tests": statements run one by one after the program; SystemExit anywhere is a failure.
+        # The benchmark's test code is compiled before the program runs: if it does not compile, the
+        # benchmark is broken, not the solution.
+        tests = list(req["tests"])
+        compiled = []
+        for k, t in enumerate(tests):
+            name = "<test-%d>" % k
+            try:
+                compiled.append(compile(t, name, "exec"))
+            except SyntaxError as e:
+                finish({"passed": 0, "total": 1, "broken": "the benchmark's test does not compile: SyntaxError: %s (line %s)" % (e.msg, e.lineno)})
+            sources[name] = t.splitlines()
+        split = req.get("split_check")
+        if split:
+            tree = ast.parse(split)
             fn = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "check"]
-            if fn:
-                arg = fn[0].args.args[0].arg if fn[0].args.args else "candidate"
-                g[arg] = g[req["entry_point"]]
-                tests = [textwrap.dedent(ast.get_source_segment(req["split_check"], s) or ast.unparse(s))
-                         for s in fn[0].body]
+            if not fn:
+                finish({"passed": 0, "total": 1, "broken": "the benchmark's test defines no check()"})
+        exec(code, g)
+        if split:
+            # HumanEval --partial: the test code runs, then each statement of check(candidate) on its own
+            exec(compiled[0], g)
+            arg = fn[0].args.args[0].arg if fn[0].args.args else "candidate"
+            if req["entry_point"] not in g:
+                finish({"passed": 0, "total": 1, "reason": "NameError: the program does not define %s" % req["entry_point"]})
+            g[arg] = g[req["entry_point"]]
+            tests = [textwrap.dedent(ast.get_source_segment(split, st) or ast.unparse(st)) for st in fn[0].body]
+            compiled = []
+            for k, t in enumerate(tests):
+                name = "<check-%d>" % k
+                compiled.append(compile(t, name, "exec"))
+                sources[name] = t.splitlines()
 
         def is_test(t):
             u = t.lstrip()
@@ -192,15 +217,17 @@ def child(req, workdir, fds, result_w, nonce):
         total = sum(1 for t in tests if is_test(t))
         passed = 0
         first = None
-        for t in tests:
+        for t, c in zip(tests, compiled):
             test = is_test(t)
             try:
-                exec(compile(t, "<test>", "exec"), g)
+                exec(c, g)
                 if test:
                     passed += 1
             except BaseException as e:
                 if isinstance(e, SystemExit):
                     e = RuntimeError("the program called exit() during a test")
+                if isinstance(e, NameError) and "'check'" in str(e) and "check" not in g:
+                    finish({"passed": 0, "total": 1, "broken": "the benchmark's test defines no check()"})
                 if first is None:
                     first = describe(e, t)
                 if not test or req.get("stop_on_fail", True):

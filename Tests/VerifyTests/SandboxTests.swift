@@ -83,6 +83,9 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(part.reward, 2.0 / 3.0, accuracy: 1e-9)
         let cheat = v.verify(try records([json(he + [("completion", JSON("    return 0\nimport sys\nsys.exit(0)\n"))])])[0])
         XCTAssertEqual(cheat.verdict, .fail, "exiting early is not passing")
+        let brokenTest = he.map { $0.0 == "test" ? ("test", JSON("def check(candidate):\n    assert candidate(1, 2) ==\n")) : $0 }
+        let broken = v.verify(try records([json(brokenTest + [("completion", JSON("    return a + b\n"))])])[0])
+        XCTAssertEqual(broken.verdict, .error, "a test that does not compile is the benchmark's fault")
         let syntax = v.verify(try records([json(he + [("completion", JSON("    return a +\n"))])])[0])
         XCTAssertEqual(syntax.verdict, .fail)
         XCTAssertTrue(syntax.reason?.hasPrefix("SyntaxError") ?? false, syntax.reason ?? "")
