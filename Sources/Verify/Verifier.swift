@@ -196,8 +196,13 @@ public final class Verifier: @unchecked Sendable {
     }
 
     /// The field holding the solution: --completion-field, or with --reference the benchmark's own.
-    private func solutionField(_ task: Task) -> String {
+    private func solutionField(_ task: Task, _ record: JSONRecord? = nil) -> String {
         guard options.reference else { return options.completionField }
+        // st-tasks' arithmetic problems carry their worked solutions apart from the bare answer
+        if task == .gsm8k, let r = record, r["solution_text"] != nil {
+            return isCodeMethod(r) ? "solution_code" : "solution_text"
+        }
+        if task == .program, let r = record, r["solution_code"] != nil { return "solution_code" }
         switch task {
         case .humaneval: return "canonical_solution"
         case .mbpp: return "code"
@@ -234,7 +239,7 @@ public final class Verifier: @unchecked Sendable {
     private func verifyMath(_ record: JSONRecord, task: Task) -> VerifyResult {
         var r = VerifyResult(verdict: .error)
         r.verifier = "st-verify \(verifierVersion) \(task.rawValue) exact\(options.symbolic ? "+sympy" : "")"
-        let field = solutionField(task)
+        let field = solutionField(task, record)
         guard let completion = stringField(record, field) else {
             r.reason = "no string field \"\(field)\""
             return r
@@ -360,7 +365,7 @@ public final class Verifier: @unchecked Sendable {
     private func fmt(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
     private func completionCode(_ record: JSONRecord, _ r: inout VerifyResult, _ task: Task) -> String? {
-        let field = solutionField(task)
+        let field = solutionField(task, record)
         guard let c = stringField(record, field) else {
             r.verdict = .error
             r.reason = "no string field \"\(field)\""
