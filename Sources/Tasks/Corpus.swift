@@ -56,42 +56,20 @@ func realFiles(_ roots: [String], suffix: String, maxFiles: Int) -> [(String, St
     return out
 }
 
-/// A natural-language corpus: stories and arithmetic statements in the tasks' domain (no solved problems
-/// with their answers), interleaved with paragraphs of Debian's licence texts.
-public func textCorpus(_ o: CorpusOptions) -> [JSONObject] {
-    var g = ArithGenerator(rng: SeededRandom(seed: o.seed, stream: 201))
+/// Documents up to about `bytes` in all: generated ones (from `generate`) and real ones (from `real`, in
+/// order), interleaved so that generated documents make up `generatedShare` of the bytes (all generated
+/// once the real ones run out).
+func interleave(bytes: Int, generatedShare: Double, real: [(String, String)],
+                generate: () -> String) -> [JSONObject] {
     var docs: [JSONObject] = []
-    var generatedBytes = 0, realBytes = 0
-    let real = realFiles(o.textRoots, suffix: "", maxFiles: 1000)
-        .flatMap { path, text in chunk(text, limit: 1500).map { (path, $0) } }
-    var realIndex = 0
-    let numbers = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
-    while generatedBytes + realBytes < o.bytes {
-        let wantGenerated = Double(generatedBytes) <= o.generatedShare * Double(generatedBytes + realBytes) || realIndex >= real.count
-        if wantGenerated {
-            // A story: a problem's sentences without its question, then a few number facts in words.
-            var lines: [String] = []
-            for _ in 0..<g.int(2, 4) {
-                let f = g.pick(trainFamilies)
-                let p = g.problem(family: f, equations: g.int(1, 4))
-                var sentences = p.question.components(separatedBy: ". ")
-                sentences.removeLast()
-                lines.append(sentences.joined(separator: ". ") + ".")
-            }
-            for _ in 0..<g.int(1, 3) {
-                let a = g.int(2, 12), b = g.int(2, 12)
-                lines.append(g.pick([
-                    "\(numbers[a].capitalized) groups of \(numbers[b]) make \(a * b).",
-                    "If you have \(a) and get \(b) more, you have \(a + b).",
-                    "Taking \(min(a, b)) away from \(max(a, b)) leaves \(max(a, b) - min(a, b)).",
-                    "\(a * b) shared equally by \(a) is \(b) each.",
-                ]))
-            }
-            let text = lines.joined(separator: "\n")
+    var generatedBytes = 0, realBytes = 0, realIndex = 0
+    while generatedBytes + realBytes < bytes {
+        if Double(generatedBytes) <= generatedShare * Double(generatedBytes + realBytes) || realIndex >= real.count {
+            let text = generate()
             generatedBytes += text.utf8.count
             docs.append(JSONObject([("text", JSON(text)), ("source", JSON("generated"))]))
         } else {
-            let (path, text) = real[realIndex % real.count]
+            let (path, text) = real[realIndex]
             realIndex += 1
             realBytes += text.utf8.count
             docs.append(JSONObject([("text", JSON(text)), ("source", JSON(path))]))
@@ -100,42 +78,55 @@ public func textCorpus(_ o: CorpusOptions) -> [JSONObject] {
     return docs
 }
 
+/// A natural-language corpus: stories and arithmetic statements in the tasks' domain (no solved problems
+/// with their answers), interleaved with paragraphs of Debian's licence texts.
+public func textCorpus(_ o: CorpusOptions) -> [JSONObject] {
+    var g = ArithGenerator(rng: SeededRandom(seed: o.seed, stream: 201))
+    let real = realFiles(o.textRoots, suffix: "", maxFiles: 1000)
+        .flatMap { path, text in chunk(text, limit: 1500).map { (path, $0) } }
+    let numbers = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    return interleave(bytes: o.bytes, generatedShare: o.generatedShare, real: real) {
+        // A story: a problem's sentences without its question, then a few number facts in words.
+        var lines: [String] = []
+        for _ in 0..<g.int(2, 4) {
+            let p = g.problem(family: g.pick(trainFamilies), equations: g.int(1, 4))
+            var sentences = p.question.components(separatedBy: ". ")
+            sentences.removeLast()
+            lines.append(sentences.joined(separator: ". ") + ".")
+        }
+        for _ in 0..<g.int(1, 3) {
+            let a = g.int(2, 12), b = g.int(2, 12)
+            lines.append(g.pick([
+                "\(numbers[a].capitalized) groups of \(numbers[b]) make \(a * b).",
+                "If you have \(a) and get \(b) more, you have \(a + b).",
+                "Taking \(min(a, b)) away from \(max(a, b)) leaves \(max(a, b) - min(a, b)).",
+                "\(a * b) shared equally by \(a) is \(b) each.",
+            ]))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
 /// A code corpus: Python standard-library source cut at top-level definitions, interleaved with generated
 /// programs in the tasks' style: arithmetic programs of freshly generated problems, and the train split's
 /// functions with their tests (never a val or test function, so pass rates measure generalization).
 public func codeCorpus(_ o: CorpusOptions, trainFunctions: [JSONObject]) -> [JSONObject] {
     var g = ArithGenerator(rng: SeededRandom(seed: o.seed, stream: 202))
-    var docs: [JSONObject] = []
-    var generatedBytes = 0, realBytes = 0
     let real = realFiles(o.codeRoots, suffix: ".py", maxFiles: 400).flatMap { path, text in
         chunk(text.replacingOccurrences(of: "\n\n\ndef ", with: "\n\ndef ").replacingOccurrences(of: "\n\n\nclass ", with: "\n\nclass "),
               limit: 1500).map { (path, $0) }
     }
-    var realIndex = 0
-    while generatedBytes + realBytes < o.bytes {
-        let wantGenerated = Double(generatedBytes) <= o.generatedShare * Double(generatedBytes + realBytes) || realIndex >= real.count
-        if wantGenerated {
-            var parts: [String] = []
-            for _ in 0..<g.int(1, 3) {
-                if g.int(0, 1) == 0 || trainFunctions.isEmpty {
-                    let p = g.problem(family: g.pick(trainFamilies), equations: g.int(1, 5))
-                    parts.append(p.solutionCode)
-                } else {
-                    let f = g.pick(trainFunctions)
-                    let text = ["prompt", "canonical_solution"].compactMap { f[$0]?.string }.joined()
-                        + "\n\n" + (f["test"]?.string ?? "") + "\ncheck(\(f["entry_point"]?.string ?? ""))"
-                    parts.append(text)
-                }
+    return interleave(bytes: o.bytes, generatedShare: o.generatedShare, real: real) {
+        var parts: [String] = []
+        for _ in 0..<g.int(1, 3) {
+            if g.int(0, 1) == 0 || trainFunctions.isEmpty {
+                parts.append(g.problem(family: g.pick(trainFamilies), equations: g.int(1, 5)).solutionCode)
+            } else {
+                let f = g.pick(trainFunctions)
+                parts.append(["prompt", "canonical_solution"].compactMap { f[$0]?.string }.joined()
+                             + "\n\n" + (f["test"]?.string ?? "") + "\ncheck(\(f["entry_point"]?.string ?? ""))")
             }
-            let text = parts.joined(separator: "\n\n")
-            generatedBytes += text.utf8.count
-            docs.append(JSONObject([("text", JSON(text)), ("source", JSON("generated"))]))
-        } else {
-            let (path, text) = real[realIndex % real.count]
-            realIndex += 1
-            realBytes += text.utf8.count
-            docs.append(JSONObject([("text", JSON(text)), ("source", JSON(path))]))
         }
+        return parts.joined(separator: "\n\n")
     }
-    return docs
 }

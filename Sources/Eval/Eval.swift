@@ -1,1 +1,0 @@
-// Eval: see Package.swift for what this module is for.

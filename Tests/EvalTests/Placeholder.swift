@@ -1,2 +1,0 @@
-import XCTest
-final class EvalTestsSkeleton: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
