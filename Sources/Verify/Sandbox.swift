@@ -289,12 +289,17 @@ public final class SandboxPool: @unchecked Sendable {
             let tmpSize = String(max(64 << 20, 4 * limits.fileSize))
             var args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                         "--size", tmpSize, "--tmpfs", "/tmp"]
-            if home.count > 1 && FileManager.default.fileExists(atPath: home) {
+            var hidden = ["/tmp"]
+            if home.count > 1 && home != "/tmp" && FileManager.default.fileExists(atPath: home) {
                 args += ["--tmpfs", home]                              // hide the home directory
-                // ...but keep an interpreter installed under it (pyenv), reachable by the sandbox uid
-                for path in [prefix, exe] where path.hasPrefix(home + "/") && !(path == exe && exe.hasPrefix(prefix + "/")) {
-                    var dir = home
-                    for part in path.dropFirst(home.count + 1).split(separator: "/").dropLast() {
+                hidden.append(home)
+            }
+            // ...but keep an interpreter installed under a hidden directory (pyenv under the home, a build
+            // under /tmp) visible, and reachable by the sandbox uid
+            for top in hidden {
+                for path in [prefix, exe] where path.hasPrefix(top + "/") && !(path == exe && exe.hasPrefix(prefix + "/")) {
+                    var dir = top
+                    for part in path.dropFirst(top.count + 1).split(separator: "/").dropLast() {
                         dir += "/" + part
                         args += ["--perms", "0755", "--dir", dir]
                     }
