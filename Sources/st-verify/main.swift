@@ -55,7 +55,7 @@ struct STVerify: ToolCommand {
 
         EXIT STATUS:
           0   success: every record was written with a verdict (failing solutions are not an error)
-          1   bad input: invalid JSON or UTF-8, a record that is not an object, an empty input, an unwritable output; no output file is left
+          1   bad input: invalid JSON or UTF-8, a record that is not an object, an empty input, an unwritable output, no Python for a --task that runs code; no output file is left
           64  usage error: an unknown option, a bad option value, an unknown --task
         """)
 
@@ -160,9 +160,11 @@ struct STVerify: ToolCommand {
         let threads = common.threadCount
         let verifier = Verifier(options: o, threads: threads)
         defer { verifier.shutdown() }
-        if common.verbose, o.task?.isCode == true {
+        if o.task?.isCode == true {
+            // every record needs the sandbox: no sandbox is an error for the whole run
             let (pool, why) = verifier.sandbox()
-            if let pool { note(Self.toolName, "sandbox: \(pool.layer)") } else { warn(Self.toolName, "sandbox unavailable: \(why ?? "?")") }
+            guard let pool else { throw ToolError("sandbox unavailable: \(why ?? "?")") }
+            if common.verbose { note(Self.toolName, "sandbox: \(pool.layer)") }
         }
         let reader = try openInputs(inputs, tool: Self.toolName, common: common, skipBad: skipBad)
         let writer = try JSONLWriter(path: common.output)

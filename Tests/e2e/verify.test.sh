@@ -78,3 +78,7 @@ if python3 -c "import sympy" 2>/dev/null; then
   assert_eq "$(jq -r .verdict sym-out.jsonl | head -2 | tr '\n' ' ')" "pass fail "
   jq -r .verifier sym-out.jsonl | head -1 | grep -q sympy || die "verifier does not name sympy"
 fi
+
+# no interpreter for a code task: one error for the whole run, nothing written
+expect_error 1 'sandbox unavailable' st-verify --task program --python /nonexistent/python3 code.jsonl -o nopy.jsonl
+assert_no_file nopy.jsonl
