@@ -82,3 +82,14 @@ fi
 # no interpreter for a code task: one error for the whole run, nothing written
 expect_error 1 'sandbox unavailable' st-verify --task program --python /nonexistent/python3 code.jsonl -o nopy.jsonl
 assert_no_file nopy.jsonl
+
+# --partial: the passed fraction of a HumanEval-style check
+python3 - > he.jsonl <<'PY'
+import json
+print(json.dumps({"task": "humaneval", "prompt": "def inc(x):\n", "entry_point": "inc",
+                  "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) == 3\n    assert candidate(3) == 5\n    assert candidate(0) == 2\n",
+                  "completion": "    return x + 1\n"}))
+PY
+assert_eq "$(st-verify he.jsonl | jq -c '[.verdict, .reward]')" '["fail",0]'
+assert_eq "$(st-verify --partial he.jsonl | jq -c '[.verdict, .reward]')" '["fail",0.5]'
+st-verify he.jsonl | jq -r .reason | grep -q 'assert candidate(3) == 5' || die "the failing assert is not named"
