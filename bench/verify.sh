@@ -52,7 +52,7 @@ for i in range(100000):
     c = r["answer"] if i % 3 != 1 else r["answer"].replace("####", "The answer is")
     print(json.dumps({"id": i, "question": r["question"], "answer": r["answer"], "completion": c}))
 PY
-for t in 1 2; do
+for t in 1; do
   /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$bin/st-verify" --task gsm8k --threads $t "$tmp/gsm.jsonl" > "$tmp/gsm-out.jsonl"
   read -r wall user sys < "$tmp/time"
   echo "math (GSM8K, answer + steps), --threads $t: 100000 records in $wall s wall: $(echo "scale=0; 100000 / $wall" | bc) records/s; CPU $user+$sys s: $(echo "scale=0; 100000 / ($user + $sys)" | bc) records per CPU second"

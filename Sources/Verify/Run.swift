@@ -34,46 +34,79 @@ public final class VerifyRun {
     }
 
     public func run() throws {
+        // Math (--task gsm8k or math) runs on one thread: reading and writing the records costs more than
+        // checking them, and copying records to hand them to other threads costs more than it saves.
+        let mathOnly = verifier.options.task.map { !$0.isCode } ?? false
+        if threads == 1 || mathOnly {
+            // one record at a time, no copies
+            while let rec = try reader.next() {
+                guard rec.isObject else {
+                    throw DataError(file: reader.file, line: reader.line, message: "record is not a JSON object")
+                }
+                try write([rec], [verifier.verify(rec)])
+            }
+            return
+        }
+        // Pipelined: batch k is verified on the worker threads while the main thread writes batch k-1 and
+        // reads batch k+1. Output order is input order.
+        var pending: PendingBatch?
         var batch: [JSONRecord] = []
         batch.reserveCapacity(batchSize)
         while let rec = try reader.next() {
             guard rec.isObject else {
                 throw DataError(file: reader.file, line: reader.line, message: "record is not a JSON object")
             }
-            batch.append(threads == 1 ? rec : rec.copy())
-            if threads == 1 {
-                try finish(batch)
-                batch.removeAll(keepingCapacity: true)
-            } else if batch.count == batchSize {
-                try finish(batch)
-                batch.removeAll(keepingCapacity: true)
+            batch.append(rec.copy())
+            if batch.count == batchSize {
+                let started = launch(batch)
+                if let p = pending { p.done.wait(); try write(p.batch, p.results) }
+                pending = started
+                batch = []
+                batch.reserveCapacity(batchSize)
             }
         }
-        if !batch.isEmpty { try finish(batch) }
+        let last = batch.isEmpty ? nil : launch(batch)
+        if let p = pending { p.done.wait(); try write(p.batch, p.results) }
+        if let p = last { p.done.wait(); try write(p.batch, p.results) }
     }
 
-    private func finish(_ batch: [JSONRecord]) throws {
-        var results = [VerifyResult](repeating: VerifyResult(verdict: .error), count: batch.count)
-        if threads == 1 || batch.count == 1 {
-            for i in batch.indices { results[i] = verifier.verify(batch[i]) }
-        } else {
+    private final class PendingBatch: @unchecked Sendable {
+        let batch: [JSONRecord]
+        var results: [VerifyResult]
+        let done = DispatchSemaphore(value: 0)
+        init(_ b: [JSONRecord]) {
+            batch = b
+            results = [VerifyResult](repeating: VerifyResult(verdict: .error), count: b.count)
+        }
+    }
+
+    /// Starts verifying a batch on `threads` threads; `done` is signalled when every result is in.
+    private func launch(_ batch: [JSONRecord]) -> PendingBatch {
+        let p = PendingBatch(batch)
+        let verifier = self.verifier
+        let threads = self.threads
+        DispatchQueue.global().async {
             let next = Box(0)
             let lock = NSLock()
-            let verifier = self.verifier
-            results.withUnsafeMutableBufferPointer { buf in
+            p.results.withUnsafeMutableBufferPointer { buf in
                 let ptr = Box(buf)
-                DispatchQueue.concurrentPerform(iterations: min(threads, batch.count)) { _ in
+                DispatchQueue.concurrentPerform(iterations: min(threads, p.batch.count)) { _ in
                     while true {
                         lock.lock()
                         let i = next.value
                         next.value += 1
                         lock.unlock()
-                        if i >= batch.count { break }
-                        ptr.value[i] = verifier.verify(batch[i])
+                        if i >= p.batch.count { break }
+                        ptr.value[i] = verifier.verify(p.batch[i])
                     }
                 }
             }
+            p.done.signal()
         }
+        return p
+    }
+
+    private func write(_ batch: [JSONRecord], _ results: [VerifyResult]) throws {
         for (rec, r) in zip(batch, results) {
             try writer.write(rec, setting: r.fields)
             stats.read += 1
