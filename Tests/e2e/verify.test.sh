@@ -93,3 +93,17 @@ PY
 assert_eq "$(st-verify he.jsonl | jq -c '[.verdict, .reward]')" '["fail",0]'
 assert_eq "$(st-verify --partial he.jsonl | jq -c '[.verdict, .reward]')" '["fail",0.5]'
 st-verify he.jsonl | jq -r .reason | grep -q 'assert candidate(3) == 5' || die "the failing assert is not named"
+
+# several pipelined batches (records carry their task): same output and order as one thread
+python3 - > many.jsonl <<'PY'
+import json
+for i in range(1300):
+    a, b = i % 97, i % 13 + 1
+    right = a * b if i % 5 else a * b + 1
+    print(json.dumps({"id": i, "task": "gsm8k" if i % 2 else "math", "answer": str(a * b),
+                      "completion": "%d * %d = %d\nAnswer: %d" % (a, b, right, a * b + (i % 7 == 0))}))
+PY
+st-verify --threads 1 many.jsonl | jq -c 'del(.runtime_ms)' > m1
+st-verify --threads 2 many.jsonl | jq -c 'del(.runtime_ms)' > m2
+cmp m1 m2 || die "pipelined batches changed the output"
+assert_eq "$(jq -r .id m2 | head -1300 | tail -1)" "1299"
