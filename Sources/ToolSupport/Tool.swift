@@ -64,7 +64,12 @@ extension ToolCommand {
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)   // help, version, and usage errors (exit 64)
+            // --help and --version: ArgumentParser prints them. A usage error: one line, exit 64.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+            fputs("\(toolName): \(text) (see \(toolName) --help)\n", stderr)
+            Glibc.exit(64)
         }
         do {
             try command.run()
@@ -74,8 +79,7 @@ extension ToolCommand {
         } catch let e as ExitCode {
             Glibc.exit(e.rawValue)
         } catch let e as ValidationError {
-            fputs("\(toolName): \(e.message)\n", stderr)
-            fputs("Usage: \(usageString())\n", stderr)
+            fputs("\(toolName): \(e.message) (see \(toolName) --help)\n", stderr)
             Glibc.exit(64)
         } catch {
             // --help and --version arrive here as errors with a success status: let ArgumentParser print them.
@@ -83,22 +87,6 @@ extension ToolCommand {
             fputs("\(toolName): \(error)\n", stderr)
             Glibc.exit(1)
         }
-    }
-
-    static func usageString() -> String { usageString(for: []) }
-    private static func usageString(for _: [String]) -> String {
-        helpMessage().split(separator: "\n").first { $0.hasPrefix("USAGE:") }.map {
-            String($0.dropFirst(6)).trimmingCharacters()
-        } ?? toolName
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }
 
