@@ -49,15 +49,27 @@ let package = Package(
         .target(name: "Eval", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         // The embedded tasks and corpora (generated, deterministic by seed).
         .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
-        // Tensors, kernels, gradients and the Llama-family model.
-        .target(name: "Tensor", swiftSettings: fast),
+        // System library: Debian's OpenBLAS (libopenblas-dev), found through pkg-config.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        // The Llama-family model: config.json, safetensors, byte tokenizer, training step, KV-cache inference.
+        .target(name: "Model", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
+        // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
+        .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
+                          swiftSettings: fast),
+        // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
+        .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
+        // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
+        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
         tool("st-verify", ["Streams", "Verify"]),
         tool("st-eval", ["Streams", "Eval"]),
-        tool("st-sample", []),
-        tool("st-train", []),
+        tool("st-train", ["Streams", "Model", "Train"]),
+        tool("st-sample", ["Streams", "Sample", "Tensor"]),
         tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
@@ -68,7 +80,10 @@ let package = Package(
         .testTarget(name: "MathTextTests", dependencies: ["MathText"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
+        .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )

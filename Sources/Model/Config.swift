@@ -1,0 +1,137 @@
+// LlamaConfig: the config.json of a Hugging Face LlamaForCausalLM, read and written with the same keys.
+import Foundation
+
+public struct ModelError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
+
+public struct LlamaConfig: Equatable, Sendable {
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var numLayers: Int
+    public var numHeads: Int
+    public var numKVHeads: Int
+    public var headDim: Int
+    public var maxPositions: Int
+    public var ropeTheta: Double
+    public var rmsNormEps: Double
+    public var tieWordEmbeddings: Bool
+    public var bosTokenId: Int? = nil
+    public var eosTokenId: Int? = nil
+    public var padTokenId: Int? = nil
+
+    public init(vocabSize: Int, hiddenSize: Int, intermediateSize: Int, numLayers: Int, numHeads: Int,
+                numKVHeads: Int? = nil, headDim: Int? = nil, maxPositions: Int = 2048, ropeTheta: Double = 10000,
+                rmsNormEps: Double = 1e-5, tieWordEmbeddings: Bool = true) {
+        self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.intermediateSize = intermediateSize
+        self.numLayers = numLayers; self.numHeads = numHeads; self.numKVHeads = numKVHeads ?? numHeads
+        self.headDim = headDim ?? hiddenSize / max(1, numHeads); self.maxPositions = maxPositions
+        self.ropeTheta = ropeTheta; self.rmsNormEps = rmsNormEps; self.tieWordEmbeddings = tieWordEmbeddings
+    }
+
+    /// Width of the fused q|k|v projection output.
+    public var qkvSize: Int { (numHeads + 2 * numKVHeads) * headDim }
+
+    /// Number of parameters (tied embeddings counted once).
+    public var parameterCount: Int {
+        let C = hiddenSize, A = numHeads * headDim
+        let layer = 2 * C + qkvSize * C + C * A + 3 * C * intermediateSize
+        return vocabSize * C * (tieWordEmbeddings ? 1 : 2) + numLayers * layer + C
+    }
+
+    public func validate() throws {
+        func need(_ ok: Bool, _ msg: String) throws { if !ok { throw ModelError("config.json: \(msg)") } }
+        try need(vocabSize > 0 && hiddenSize > 0 && intermediateSize > 0 && numLayers > 0, "sizes must be positive")
+        try need(numHeads > 0 && numKVHeads > 0 && numHeads % numKVHeads == 0,
+                 "num_attention_heads (\(numHeads)) must be a multiple of num_key_value_heads (\(numKVHeads))")
+        try need(headDim > 0 && headDim % 2 == 0, "head_dim (\(headDim)) must be even")
+        try need(maxPositions > 0, "max_position_embeddings must be positive")
+        try need(ropeTheta > 0, "rope_theta must be positive")
+    }
+
+    /// Parse a config.json (Hugging Face keys). rope_theta is read at the top level or inside
+    /// rope_parameters (transformers 5).
+    public static func parse(_ data: Data, file: String = "config.json") throws -> LlamaConfig {
+        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ModelError("\(file): not a JSON object")
+        }
+        func int(_ k: String) throws -> Int {
+            guard let v = obj[k] as? NSNumber else { throw ModelError("\(file): missing integer '\(k)'") }
+            return v.intValue
+        }
+        func optInt(_ k: String) -> Int? { (obj[k] as? NSNumber)?.intValue }
+        if let arch = obj["architectures"] as? [String], !arch.isEmpty, !arch.contains("LlamaForCausalLM") {
+            throw ModelError("\(file): architectures \(arch) is not LlamaForCausalLM")
+        }
+        if let act = obj["hidden_act"] as? String, act != "silu" {
+            throw ModelError("\(file): hidden_act '\(act)' is not supported (only silu)")
+        }
+        if let scaling = obj["rope_scaling"], !(scaling is NSNull) {
+            if let d = scaling as? [String: Any], let t = (d["rope_type"] ?? d["type"]) as? String, t != "default" {
+                throw ModelError("\(file): rope_scaling type '\(t)' is not supported")
+            }
+        }
+        if let rp = obj["rope_parameters"] as? [String: Any], let t = rp["rope_type"] as? String, t != "default" {
+            throw ModelError("\(file): rope_parameters rope_type '\(t)' is not supported")
+        }
+        for k in ["attention_bias", "mlp_bias"] where (obj[k] as? Bool) == true {
+            throw ModelError("\(file): \(k) = true is not supported")
+        }
+        var theta = 10000.0
+        if let t = obj["rope_theta"] as? NSNumber { theta = t.doubleValue }
+        else if let rp = obj["rope_parameters"] as? [String: Any], let t = rp["rope_theta"] as? NSNumber { theta = t.doubleValue }
+        let heads = try int("num_attention_heads")
+        let hidden = try int("hidden_size")
+        var c = LlamaConfig(
+            vocabSize: try int("vocab_size"), hiddenSize: hidden, intermediateSize: try int("intermediate_size"),
+            numLayers: try int("num_hidden_layers"), numHeads: heads,
+            numKVHeads: optInt("num_key_value_heads") ?? heads,
+            headDim: optInt("head_dim") ?? hidden / max(1, heads),
+            maxPositions: optInt("max_position_embeddings") ?? 2048, ropeTheta: theta,
+            rmsNormEps: (obj["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6,
+            tieWordEmbeddings: (obj["tie_word_embeddings"] as? Bool) ?? true)
+        c.bosTokenId = optInt("bos_token_id"); c.eosTokenId = optInt("eos_token_id"); c.padTokenId = optInt("pad_token_id")
+        try c.validate()
+        return c
+    }
+
+    /// config.json text with the keys transformers' LlamaConfig reads (and rope_parameters for transformers 5).
+    public func json() -> String {
+        func num(_ d: Double) -> String {
+            d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
+        }
+        func opt(_ v: Int?) -> String { v.map(String.init) ?? "null" }
+        return """
+        {
+          "architectures": ["LlamaForCausalLM"],
+          "model_type": "llama",
+          "vocab_size": \(vocabSize),
+          "hidden_size": \(hiddenSize),
+          "intermediate_size": \(intermediateSize),
+          "num_hidden_layers": \(numLayers),
+          "num_attention_heads": \(numHeads),
+          "num_key_value_heads": \(numKVHeads),
+          "head_dim": \(headDim),
+          "max_position_embeddings": \(maxPositions),
+          "rope_theta": \(num(ropeTheta)),
+          "rope_parameters": {"rope_type": "default", "rope_theta": \(num(ropeTheta))},
+          "rope_scaling": null,
+          "rms_norm_eps": \(rmsNormEps),
+          "tie_word_embeddings": \(tieWordEmbeddings),
+          "hidden_act": "silu",
+          "attention_bias": false,
+          "attention_dropout": 0.0,
+          "mlp_bias": false,
+          "initializer_range": 0.02,
+          "bos_token_id": \(opt(bosTokenId)),
+          "eos_token_id": \(opt(eosTokenId)),
+          "pad_token_id": \(opt(padTokenId)),
+          "torch_dtype": "float32",
+          "use_cache": true
+        }
+
+        """
+    }
+}

@@ -1,0 +1,149 @@
+// LlamaDecoder: inference with a key-value cache preallocated per layer as (slots, kv heads, maxLen, head dim),
+// for batched sampling (st-sample). One `forward` call takes any list of tokens, each naming its cache slot
+// and position: a prompt prefill is many tokens of one slot, a decode step is one token for each of many
+// slots, and both can be mixed in one call (continuous batching). Every token's key and value are written into
+// the cache before attention runs, so a token attends to the earlier tokens of the same call.
+// Matmuls use rowIndependentMatmul (Tensor/RowMatmul.swift): a token's logits are bitwise the same whatever
+// else shares the call, which st-sample needs for identical samples at any --batch.
+import CBLAS
+import Foundation
+import Tensor
+
+public final class LlamaDecoder {
+    public let model: LlamaModel
+    /// Number of sequences the cache holds, and positions per sequence.
+    public let slots: Int, maxLen: Int
+    /// Most tokens one forward call may take.
+    public let maxTokens: Int
+    let cache: FloatBuffer            // per layer: K (slots, KV, maxLen, D) then V (same)
+    let layerCache: Int
+    let work: FloatBuffer
+    let x: Int, xn: Int, qkv: Int, ao: Int, gu: Int, hh: Int, logits: Int, scores: Int
+    let pos: UnsafeMutablePointer<Int32>, slot: UnsafeMutablePointer<Int32>, end: UnsafeMutablePointer<Int32>
+    let rstd: UnsafeMutablePointer<Float>
+
+    public init(model: LlamaModel, slots: Int, maxLen: Int? = nil, maxTokens: Int = 512) {
+        let c = model.config
+        self.model = model; self.slots = slots; self.maxTokens = maxTokens
+        self.maxLen = min(maxLen ?? c.maxPositions, c.maxPositions)
+        layerCache = 2 * slots * c.numKVHeads * self.maxLen * c.headDim
+        cache = FloatBuffer(count: c.numLayers * layerCache)
+        let n = maxTokens, C = c.hiddenSize
+        var l = Layout()
+        x = l.add("x", [n, C]).offset
+        xn = l.add("xn", [n, C]).offset
+        qkv = l.add("qkv", [n, c.qkvSize]).offset
+        ao = l.add("ao", [n, c.numHeads * c.headDim]).offset
+        gu = l.add("gu", [n, 2 * c.intermediateSize]).offset
+        hh = l.add("h", [n, c.intermediateSize]).offset
+        logits = l.add("logits", [n, c.vocabSize]).offset
+        scores = l.add("scores", [n * c.numHeads, self.maxLen]).offset
+        work = l.allocate()
+        pos = .allocate(capacity: n); slot = .allocate(capacity: n); end = .allocate(capacity: n)
+        rstd = .allocate(capacity: n)
+    }
+    deinit { pos.deallocate(); slot.deallocate(); end.deallocate(); rstd.deallocate() }
+
+    @inline(__always) func w(_ o: Int) -> UnsafeMutablePointer<Float> { work.ptr + o }
+    @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { model.params.ptr + o }
+
+    /// Run the model on `tokens`; token i goes to cache slot `slots[i]` at position `positions[i]` and attends
+    /// to cache positions 0..<kvEnd[i] of its slot (default positions[i] + 1: causal; a prefix-LM prompt
+    /// passes the prefix length for its prefix tokens). Returns logits (tokens.count, vocab), valid until the
+    /// next call.
+    public func forward(tokens: [Int32], slots sl: [Int32], positions ps: [Int32], kvEnd ke: [Int32]? = nil) throws -> UnsafePointer<Float> {
+        ensureBLAS()
+        let c = model.config, n = tokens.count
+        guard n > 0, n <= maxTokens, sl.count == n, ps.count == n, ke == nil || ke!.count == n else {
+            throw ModelError("decoder: expected 1...\(maxTokens) tokens with one slot and position each")
+        }
+        for i in 0..<n {
+            guard tokens[i] >= 0 && Int(tokens[i]) < c.vocabSize else { throw ModelError("decoder: token \(tokens[i]) outside vocabulary") }
+            guard sl[i] >= 0 && Int(sl[i]) < slots else { throw ModelError("decoder: slot \(sl[i]) outside 0..<\(slots)") }
+            guard ps[i] >= 0 && Int(ps[i]) < maxLen else { throw ModelError("decoder: position \(ps[i]) outside 0..<\(maxLen)") }
+            let e = ke?[i] ?? ps[i] + 1
+            guard e > 0 && Int(e) <= maxLen else { throw ModelError("decoder: kvEnd \(e) outside 1...\(maxLen)") }
+            pos[i] = ps[i]; slot[i] = sl[i]; end[i] = e
+        }
+        let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
+        let QKV = c.qkvSize, V = c.vocabSize, eps = Float(c.rmsNormEps), L = maxLen, G = H / KV
+        tokens.withUnsafeBufferPointer { embeddingForward(w(x), $0.baseAddress!, p(model.embed), n, C) }
+        let scale = 1 / Float(D).squareRoot()
+        for l in 0..<c.numLayers {
+            let lw = model.layers[l]
+            let kc = cache.ptr + l * layerCache, vc = kc + layerCache / 2
+            rmsnormForward(w(xn), rstd, w(x), p(lw.inputNorm), n, C, eps)
+            rowIndependentMatmul(w(qkv), w(xn), p(lw.qkv), n, C, QKV)
+            ropeInPlace(w(qkv), model.rope.cos, model.rope.sin, pos, n, H + KV, D, QKV)
+            // write k, v of every token into the cache
+            for i in 0..<n {
+                for h in 0..<KV {
+                    let off = ((Int(slot[i]) * KV + h) * L + Int(pos[i])) * D
+                    (kc + off).update(from: w(qkv) + i * QKV + (H + h) * D, count: D)
+                    (vc + off).update(from: w(qkv) + i * QKV + (H + KV + h) * D, count: D)
+                }
+            }
+            // attention of each (token, head) over its slot's cache
+            let aop = SendablePointer(w(ao)), scp = SendablePointer(w(scores))
+            let qp = UnsafePointer(w(qkv)), slotp = UnsafePointer(slot), endp = UnsafePointer(end)
+            parallelFor(n * H, grain: 4) { r in
+                for ih in r {
+                    let i = ih / H, h = ih % H, kvh = h / G
+                    let q = qp + i * QKV + h * D
+                    let base = (Int(slotp[i]) * KV + kvh) * L * D
+                    let e = Int(endp[i])
+                    let s = scp.p + ih * L
+                    // s = scale * K q;  y = V^T softmax(s)   (K, V: (e, D) rows of this slot and head)
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(e), Int32(D), scale, kc + base, Int32(D), q, 1, 0, s, 1)
+                    let m = vmax(s, e)
+                    let sum = vexpShiftSum(s, m, e)
+                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(e), Int32(D), 1 / sum, vc + base, Int32(D), s, 1, 0,
+                                aop.p + i * H * D + h * D, 1)
+                }
+            }
+            rowIndependentMatmul(w(xn), w(ao), p(lw.o), n, H * D, C)
+            addForward(w(x), w(x), w(xn), n * C)
+            rmsnormForward(w(xn), rstd, w(x), p(lw.postNorm), n, C, eps)
+            rowIndependentMatmul(w(gu), w(xn), p(lw.gateUp), n, C, 2 * I)
+            swigluForward(w(hh), w(gu), n, I)
+            rowIndependentMatmul(w(xn), w(hh), p(lw.down), n, I, C)
+            addForward(w(x), w(x), w(xn), n * C)
+        }
+        rmsnormForward(w(xn), rstd, w(x), p(model.finalNorm), n, C, eps)
+        rowIndependentMatmul(w(logits), w(xn), p(model.lmHead), n, C, V)
+        return UnsafePointer(w(logits))
+    }
+
+    /// Copy the first `length` cached positions of slot `from` into slot `to` (n samples share one prefill).
+    public func copySlot(from: Int, to: Int, length: Int) {
+        let c = model.config, KV = c.numKVHeads, D = c.headDim, L = maxLen
+        for l in 0..<c.numLayers {
+            for half in 0..<2 {
+                let base = cache.ptr + l * layerCache + half * layerCache / 2
+                for h in 0..<KV {
+                    (base + (to * KV + h) * L * D).update(from: base + (from * KV + h) * L * D, count: length * D)
+                }
+            }
+        }
+    }
+
+    /// Greedy continuation of one prompt in slot 0 (a reference for tests and a simple API): argmax until
+    /// `maxNew` tokens or `stop`.
+    public func greedy(prompt: [Int32], maxNew: Int, stop: Int32? = nil) throws -> [Int32] {
+        let V = model.config.vocabSize
+        var out: [Int32] = []
+        var lg = try forward(tokens: prompt, slots: [Int32](repeating: 0, count: prompt.count),
+                             positions: (0..<prompt.count).map(Int32.init))
+        var row = prompt.count - 1
+        var p = prompt.count
+        while out.count < maxNew {
+            var best = 0
+            for v in 1..<V where lg[row * V + v] > lg[row * V + best] { best = v }
+            out.append(Int32(best))
+            if Int32(best) == stop || p >= maxLen { break }
+            lg = try forward(tokens: [Int32(best)], slots: [0], positions: [Int32(p)])
+            row = 0; p += 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,129 @@
+// The Llama-family decoder: parameters with Hugging Face names and layouts in one flat buffer, and the
+// whole-model forward and backward over a batch of B sequences of T tokens (LlamaTrainer).
+//
+// Per layer (HF LlamaDecoderLayer):
+//   xn1 = rmsnorm(x);  qkv = xn1 @ [Wq;Wk;Wv]^T;  rope(q, k);  a = attention(q, k, v; mask)
+//   x2 = x + a @ Wo^T;  xn2 = rmsnorm(x2);  gu = xn2 @ [Wgate;Wup]^T;  x' = x2 + swiglu(gu) @ Wdown^T
+// then logits = rmsnorm(x) @ Wlm^T (Wlm = the embedding when tied).
+import Foundation
+import Tensor
+
+/// Offsets of one decoder layer's parameters inside the model's parameter buffer.
+public struct LayerParams: Sendable {
+    public let inputNorm: Int, qkv: Int, o: Int, postNorm: Int, gateUp: Int, down: Int
+}
+
+public final class LlamaModel {
+    public let config: LlamaConfig
+    public let layout: Layout
+    public let params: FloatBuffer
+    public let rope: RopeTable
+    public let embed: Int, finalNorm: Int, lmHead: Int
+    public let layers: [LayerParams]
+
+    public init(config: LlamaConfig) {
+        self.config = config
+        let c = config, C = c.hiddenSize, D = c.headDim
+        var l = Layout()
+        embed = l.add("model.embed_tokens.weight", [c.vocabSize, C]).offset
+        var ls: [LayerParams] = []
+        for i in 0..<c.numLayers {
+            let p = "model.layers.\(i)."
+            let inNorm = l.add(p + "input_layernorm.weight", [C]).offset
+            let q = l.add(p + "self_attn.q_proj.weight", [c.numHeads * D, C], padAfter: false).offset
+            l.add(p + "self_attn.k_proj.weight", [c.numKVHeads * D, C], padAfter: false)
+            l.add(p + "self_attn.v_proj.weight", [c.numKVHeads * D, C])
+            let o = l.add(p + "self_attn.o_proj.weight", [C, c.numHeads * D]).offset
+            let post = l.add(p + "post_attention_layernorm.weight", [C]).offset
+            let gu = l.add(p + "mlp.gate_proj.weight", [c.intermediateSize, C], padAfter: false).offset
+            l.add(p + "mlp.up_proj.weight", [c.intermediateSize, C])
+            let down = l.add(p + "mlp.down_proj.weight", [C, c.intermediateSize]).offset
+            ls.append(LayerParams(inputNorm: inNorm, qkv: q, o: o, postNorm: post, gateUp: gu, down: down))
+        }
+        finalNorm = l.add("model.norm.weight", [C]).offset
+        lmHead = c.tieWordEmbeddings ? embed : l.add("lm_head.weight", [c.vocabSize, C]).offset
+        layers = ls
+        layout = l
+        params = l.allocate()
+        rope = RopeTable(headDim: D, maxPositions: c.maxPositions, theta: c.ropeTheta)
+        for t in l.tensors where t.name.hasSuffix("norm.weight") { t.ptr(params).update(repeating: 1, count: t.count) }
+    }
+
+    /// Whether AdamW decays this tensor: never norms; embeddings (and a tied head) only if asked.
+    public func decays(_ name: String, decayEmbeddings: Bool = false) -> Bool {
+        if name.hasSuffix("norm.weight") { return false }
+        if name.contains("embed_tokens") { return decayEmbeddings }
+        return true
+    }
+
+    /// Seeded initialisation as transformers does it: N(0, std) for matrices, ones for norms.
+    public func initialize(seed: UInt64, std: Double = 0.02) {
+        var rng = SplitMix64(seed: seed)
+        for t in layout.tensors {
+            let p = t.ptr(params)
+            if t.name.hasSuffix("norm.weight") { p.update(repeating: 1, count: t.count); continue }
+            var i = 0
+            while i < t.count {
+                // Box-Muller, two values per draw
+                let u1 = max(rng.nextDouble(), 1e-300), u2 = rng.nextDouble()
+                let r = (-2 * Foundation.log(u1)).squareRoot()
+                p[i] = Float(std * r * Foundation.cos(2 * .pi * u2))
+                if i + 1 < t.count { p[i + 1] = Float(std * r * Foundation.sin(2 * .pi * u2)) }
+                i += 2
+            }
+        }
+    }
+
+    // MARK: model directory
+
+    public static let weightsFile = "model.safetensors", configFile = "config.json"
+
+    /// Load config.json + model.safetensors (F32 or BF16, HF names; lm_head.weight absent when tied).
+    public static func load(directory: String) throws -> LlamaModel {
+        let cpath = (directory as NSString).appendingPathComponent(configFile)
+        guard let data = FileManager.default.contents(atPath: cpath) else {
+            throw ModelError("\(directory): not a model directory (no \(configFile))")
+        }
+        let config = try LlamaConfig.parse(data, file: cpath)
+        let model = LlamaModel(config: config)
+        let file = try SafetensorsFile(path: (directory as NSString).appendingPathComponent(weightsFile))
+        for t in model.layout.tensors { try file.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+        return model
+    }
+
+    /// Write config.json, model.safetensors (F32 or BF16) and st-tokenizer.json into `directory`
+    /// (created if needed); each file is written under a temporary name and renamed.
+    public func save(directory: String, tokenizer: ByteTokenizer = .standard, dtype: DType = .f32) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var c = config
+        c.bosTokenId = c.bosTokenId ?? Int(tokenizer.bos)
+        c.eosTokenId = c.eosTokenId ?? Int(tokenizer.eos)
+        c.padTokenId = c.padTokenId ?? Int(tokenizer.pad)
+        try writeSafetensors((directory as NSString).appendingPathComponent(LlamaModel.weightsFile),
+                             layout.tensors.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(params), dtype: dtype) })
+        try writeText(c.json(), (directory as NSString).appendingPathComponent(LlamaModel.configFile))
+        try writeText(tokenizer.json(), (directory as NSString).appendingPathComponent(ByteTokenizer.fileName))
+    }
+}
+
+func writeText(_ text: String, _ path: String) throws {
+    let tmp = path + ".tmp-\(getpid())"
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+        if rename(tmp, path) != 0 { throw ModelError("\(path): cannot rename into place") }
+    } catch let e as ModelError { unlink(tmp); throw e } catch { unlink(tmp); throw ModelError("\(path): \(error.localizedDescription)") }
+}
+
+/// A small seeded generator (SplitMix64) for initialisation.
+public struct SplitMix64 {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+    public mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,280 @@
+// LlamaTrainer: forward + backward of the whole model for batches of B x T tokens, AdamW, clipping.
+// Every buffer (inputs, activations, gradients, moments) is allocated once here; a step allocates nothing.
+import Foundation
+import Tensor
+
+public final class LlamaTrainer {
+    public let model: LlamaModel
+    public let B: Int, T: Int
+    public let grads: FloatBuffer
+    public let m: FloatBuffer, v: FloatBuffer
+    /// AdamW steps taken so far (the next update uses step + 1 for bias correction).
+    public var step = 0
+    public var adam = AdamWConfig()
+    /// Decay embeddings too (norms never decay).
+    public var decayEmbeddings = false
+
+    // Inputs, (B,T) each. Fill with setBatch, or write the pointers directly.
+    public let tokens: UnsafeMutablePointer<Int32>
+    /// next-token targets; < 0 = no loss at this position
+    public let targets: UnsafeMutablePointer<Int32>
+    /// per-token loss weights (used when hasWeights)
+    public let weights: UnsafeMutablePointer<Float>
+    public var hasWeights = false
+    /// RoPE position of each token (restart at 0 for each packed document)
+    public let positions: UnsafeMutablePointer<Int32>
+    /// attention key range [kvStart, kvEnd) of each query token (see Tensor/Attention.swift)
+    public let kvStart: UnsafeMutablePointer<Int32>, kvEnd: UnsafeMutablePointer<Int32>
+
+    // Activations
+    let acts: FloatBuffer
+    let resid: [Int]     // L+1 residual streams (N,C)
+    struct LayerActs { let xn1, rstd1, qkv, att, ao, x2, xn2, rstd2, gu, h: Int }
+    let la: [LayerActs]
+    let xf: Int, rstdf: Int, logits: Int, losses: Int
+    // Gradient scratch (shared by all layers)
+    let scratch: FloatBuffer
+    let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int, dscores: Int
+    private var probs: FloatBuffer?
+
+    public init(model: LlamaModel, batch B: Int, context T: Int) {
+        precondition(T <= model.config.maxPositions || true)
+        self.model = model; self.B = B; self.T = T
+        let c = model.config
+        let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, D = c.headDim
+        grads = FloatBuffer(count: model.params.count)
+        m = FloatBuffer(count: model.params.count)
+        v = FloatBuffer(count: model.params.count)
+        tokens = .allocate(capacity: N); tokens.initialize(repeating: 0, count: N)
+        targets = .allocate(capacity: N); targets.initialize(repeating: -1, count: N)
+        weights = .allocate(capacity: N); weights.initialize(repeating: 1, count: N)
+        positions = .allocate(capacity: N); positions.initialize(repeating: 0, count: N)
+        kvStart = .allocate(capacity: N); kvStart.initialize(repeating: 0, count: N)
+        kvEnd = .allocate(capacity: N); kvEnd.initialize(repeating: 0, count: N)
+
+        var l = Layout()
+        resid = (0...c.numLayers).map { l.add("resid\($0)", [N, C]).offset }
+        la = (0..<c.numLayers).map { i in
+            LayerActs(xn1: l.add("xn1.\(i)", [N, C]).offset, rstd1: l.add("rstd1.\(i)", [N]).offset,
+                      qkv: l.add("qkv.\(i)", [N, c.qkvSize]).offset, att: l.add("att.\(i)", [B, H, T, T]).offset,
+                      ao: l.add("ao.\(i)", [N, H * D]).offset, x2: l.add("x2.\(i)", [N, C]).offset,
+                      xn2: l.add("xn2.\(i)", [N, C]).offset, rstd2: l.add("rstd2.\(i)", [N]).offset,
+                      gu: l.add("gu.\(i)", [N, 2 * I]).offset, h: l.add("h.\(i)", [N, I]).offset)
+        }
+        xf = l.add("xf", [N, C]).offset
+        rstdf = l.add("rstdf", [N]).offset
+        logits = l.add("logits", [N, c.vocabSize]).offset
+        losses = l.add("losses", [N]).offset
+        acts = l.allocate()
+        var s = Layout()
+        dresid = s.add("dresid", [N, C]).offset
+        dxn = s.add("dxn", [N, C]).offset
+        dqkv = s.add("dqkv", [N, c.qkvSize]).offset
+        dao = s.add("dao", [N, H * D]).offset
+        dgu = s.add("dgu", [N, 2 * I]).offset
+        dh = s.add("dh", [N, I]).offset
+        dscores = s.add("dscores", [B, c.numKVHeads, T, T]).offset
+        scratch = s.allocate()
+        setCausal()
+    }
+
+    deinit {
+        tokens.deallocate(); targets.deallocate(); weights.deallocate(); positions.deallocate()
+        kvStart.deallocate(); kvEnd.deallocate()
+    }
+
+    /// Plain causal masking with positions 0..<T in every row.
+    public func setCausal() {
+        for b in 0..<B { for t in 0..<T { positions[b * T + t] = Int32(t) } }
+        fillAttentionRanges(kvStart, kvEnd, nil, nil, B, T)
+    }
+
+    /// Fill the inputs for the next step. All arrays are (B,T) row-major.
+    /// - targets: next-token ids, < 0 where no loss is wanted (prompt tokens, padding).
+    /// - weights: per-token loss weights (nil = 1).
+    /// - segments: document ids for packed rows (a change of id starts a new document; attention never
+    ///   crosses documents). nil = one document per row.
+    /// - prefix: nonzero for tokens in their document's bidirectional prefix (prefix-LM). nil = causal.
+    /// - positions: RoPE positions; nil = restart at 0 at the start of each document.
+    public func setBatch(tokens tok: [Int32], targets tgt: [Int32], weights w: [Float]? = nil,
+                         segments: [Int32]? = nil, prefix: [UInt8]? = nil, positions pos: [Int32]? = nil) throws {
+        let N = B * T, V = model.config.vocabSize
+        guard tok.count == N, tgt.count == N else { throw ModelError("batch: expected \(N) tokens and targets") }
+        for i in 0..<N {
+            guard tok[i] >= 0 && Int(tok[i]) < V else { throw ModelError("batch: token id \(tok[i]) outside vocabulary of \(V)") }
+            guard Int(tgt[i]) < V else { throw ModelError("batch: target id \(tgt[i]) outside vocabulary of \(V)") }
+            tokens[i] = tok[i]; targets[i] = tgt[i]
+        }
+        hasWeights = w != nil
+        if let w { guard w.count == N else { throw ModelError("batch: expected \(N) weights") }; for i in 0..<N { weights[i] = w[i] } }
+        if let s = segments { guard s.count == N else { throw ModelError("batch: expected \(N) segment ids") } }
+        if let p = prefix { guard p.count == N else { throw ModelError("batch: expected \(N) prefix flags") } }
+        segments.withOptionalPointer { sp in prefix.withOptionalPointer { pp in fillAttentionRanges(kvStart, kvEnd, sp, pp, B, T) } }
+        if let pos {
+            guard pos.count == N else { throw ModelError("batch: expected \(N) positions") }
+            for i in 0..<N { positions[i] = pos[i] }
+        } else {
+            for i in 0..<N { positions[i] = Int32(i % T) - kvStart[i] }
+            // kvStart is the document start for every query (prefix or not)
+        }
+        let maxPos = model.config.maxPositions
+        for i in 0..<N where positions[i] < 0 || Int(positions[i]) >= maxPos {
+            throw ModelError("batch: position \(positions[i]) outside 0..<\(maxPos) (max_position_embeddings)")
+        }
+    }
+
+    // MARK: forward
+
+    /// Forward pass over the current inputs; returns the mean loss (sum of weight x NLL over positions with a
+    /// target, divided by the sum of their weights; 0 when none). Logits stay available through `logitsPointer`.
+    @discardableResult
+    public func forward() -> Double {
+        runForward()
+        let c = model.config, N = B * T, V = c.vocabSize
+        let norm = weightSum()
+        if norm == 0 { return 0 }
+        if probs == nil { probs = FloatBuffer(count: N * V) }
+        crossEntropyForward(a(losses), probs!.ptr, a(logits), targets, hasWeights ? weights : nil, N, V)
+        return deterministicSum(a(losses), N) / norm
+    }
+
+    /// Logits (B*T, V) of the last forward() call.
+    public var logitsPointer: UnsafePointer<Float> { UnsafePointer(a(logits)) }
+
+    /// Sum of weights over positions with a target (the loss normaliser).
+    public func weightSum() -> Double {
+        var s = 0.0
+        for i in 0..<B * T where targets[i] >= 0 { s += hasWeights ? Double(weights[i]) : 1 }
+        return s
+    }
+
+    @inline(__always) func a(_ off: Int) -> UnsafeMutablePointer<Float> { acts.ptr + off }
+    @inline(__always) func p(_ off: Int) -> UnsafeMutablePointer<Float> { model.params.ptr + off }
+    @inline(__always) func g(_ off: Int) -> UnsafeMutablePointer<Float> { grads.ptr + off }
+    @inline(__always) func s(_ off: Int) -> UnsafeMutablePointer<Float> { scratch.ptr + off }
+
+    func runForward() {
+        let c = model.config
+        let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
+        let QKV = c.qkvSize, V = c.vocabSize, eps = Float(c.rmsNormEps)
+        let cosT = model.rope.cos, sinT = model.rope.sin
+        embeddingForward(a(resid[0]), tokens, p(model.embed), N, C)
+        for l in 0..<c.numLayers {
+            let w = model.layers[l], x = la[l]
+            rmsnormForward(a(x.xn1), a(x.rstd1), a(resid[l]), p(w.inputNorm), N, C, eps)
+            matmulForward(a(x.qkv), a(x.xn1), p(w.qkv), nil, N, C, QKV)
+            ropeInPlace(a(x.qkv), cosT, sinT, positions, N, H + KV, D, QKV)
+            attentionForward(a(x.ao), a(x.att), a(x.qkv), kvStart, kvEnd, B, T, H, KV, D)
+            matmulForward(a(x.x2), a(x.ao), p(w.o), nil, N, H * D, C)
+            addForward(a(x.x2), a(x.x2), a(resid[l]), N * C)
+            rmsnormForward(a(x.xn2), a(x.rstd2), a(x.x2), p(w.postNorm), N, C, eps)
+            matmulForward(a(x.gu), a(x.xn2), p(w.gateUp), nil, N, C, 2 * I)
+            swigluForward(a(x.h), a(x.gu), N, I)
+            matmulForward(a(resid[l + 1]), a(x.h), p(w.down), nil, N, I, C)
+            addForward(a(resid[l + 1]), a(resid[l + 1]), a(x.x2), N * C)
+        }
+        rmsnormForward(a(xf), a(rstdf), a(resid[c.numLayers]), p(model.finalNorm), N, C, eps)
+        matmulForward(a(logits), a(xf), p(model.lmHead), nil, N, C, V)
+    }
+
+    // MARK: backward
+
+    /// Forward and backward over the current inputs; gradients are ADDED to `grads` (call zeroGrad() first,
+    /// or not, to accumulate micro-batches). The loss is scaled by lossScale (default 1/weightSum(), i.e. the
+    /// mean); returns the mean loss of this batch.
+    @discardableResult
+    public func forwardBackward(lossScale: Double? = nil) -> Double {
+        runForward()
+        let c = model.config
+        let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
+        let QKV = c.qkvSize, V = c.vocabSize
+        let cosT = model.rope.cos, sinT = model.rope.sin
+        let norm = weightSum()
+        if norm == 0 { return 0 }
+        let scale = Float(lossScale ?? 1 / norm)
+        // logits become dloss/dlogits
+        crossEntropyFused(a(losses), a(logits), targets, hasWeights ? weights : nil, scale, N, V)
+        let loss = deterministicSum(a(losses), N) / norm
+        let dlogits = a(logits)
+        matmulBackward(s(dxn), g(model.lmHead), nil, dlogits, a(xf), p(model.lmHead), N, C, V, overwriteDinp: true)
+        s(dresid).update(repeating: 0, count: N * C)
+        rmsnormBackward(s(dresid), g(model.finalNorm), s(dxn), a(resid[c.numLayers]), p(model.finalNorm), a(rstdf), N, C)
+        for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
+            let w = model.layers[l], x = la[l]
+            // MLP
+            matmulBackward(s(dh), g(w.down), nil, s(dresid), a(x.h), p(w.down), N, I, C, overwriteDinp: true)
+            swigluBackward(s(dgu), s(dh), a(x.gu), N, I, overwrite: true)
+            matmulBackward(s(dxn), g(w.gateUp), nil, s(dgu), a(x.xn2), p(w.gateUp), N, C, 2 * I, overwriteDinp: true)
+            rmsnormBackward(s(dresid), g(w.postNorm), s(dxn), a(x.x2), p(w.postNorm), a(x.rstd2), N, C)
+            // attention
+            matmulBackward(s(dao), g(w.o), nil, s(dresid), a(x.ao), p(w.o), N, H * D, C, overwriteDinp: true)
+            attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
+            ropeInPlace(s(dqkv), cosT, sinT, positions, N, H + KV, D, QKV, inverse: true)
+            matmulBackward(s(dxn), g(w.qkv), nil, s(dqkv), a(x.xn1), p(w.qkv), N, C, QKV, overwriteDinp: true)
+            rmsnormBackward(s(dresid), g(w.inputNorm), s(dxn), a(resid[l]), p(w.inputNorm), a(x.rstd1), N, C)
+        }
+        embeddingBackward(g(model.embed), s(dresid), tokens, N, C)
+        return loss
+    }
+
+    public func zeroGrad() { grads.zero() }
+
+    /// Clip the gradient to a global L2 norm (0 = no clipping); returns the norm before clipping.
+    @discardableResult
+    public func clipGradients(maxNorm: Float) -> Double {
+        maxNorm > 0 ? clipGradNorm(grads.ptr, grads.count, maxNorm: maxNorm) : gradNorm(grads.ptr, grads.count)
+    }
+
+    /// One AdamW update of every parameter with the current gradients.
+    public func optimizerStep(lr: Float) {
+        step += 1
+        for t in model.layout.tensors {
+            adamwUpdate(t.ptr(model.params), t.ptr(m), t.ptr(v), t.ptr(grads), t.count, lr: lr, step: step,
+                        config: adam, decay: model.decays(t.name, decayEmbeddings: decayEmbeddings))
+        }
+    }
+
+    /// zeroGrad, forwardBackward, clip, AdamW. Returns (mean loss, gradient norm before clipping).
+    public func trainStep(lr: Float, clip: Float = 1) -> (loss: Double, gradNorm: Double) {
+        zeroGrad()
+        let loss = forwardBackward()
+        let norm = clipGradients(maxNorm: clip)
+        optimizerStep(lr: lr)
+        return (loss, norm)
+    }
+}
+
+extension LlamaTrainer {
+    /// Save the optimizer state (AdamW moments as "m.<name>" / "v.<name>", the step count in the metadata)
+    /// as a safetensors file, for resuming. Weights are saved separately with LlamaModel.save.
+    public func saveOptimizerState(_ path: String) throws {
+        var list: [TensorToWrite] = []
+        for t in model.layout.tensors {
+            list.append(TensorToWrite(name: "m." + t.name, shape: t.shape, data: t.ptr(m)))
+            list.append(TensorToWrite(name: "v." + t.name, shape: t.shape, data: t.ptr(v)))
+        }
+        try writeSafetensors(path, list, metadata: ["format": "st-adamw", "step": String(step)])
+    }
+
+    /// Load what saveOptimizerState wrote (shapes must match this model).
+    public func loadOptimizerState(_ path: String) throws {
+        let f = try SafetensorsFile(path: path)
+        guard f.metadata["format"] == "st-adamw", let s = f.metadata["step"].flatMap(Int.init) else {
+            throw ModelError("\(path): not an st optimizer state")
+        }
+        for t in model.layout.tensors {
+            try f.read("m." + t.name, into: t.ptr(m), shape: t.shape)
+            try f.read("v." + t.name, into: t.ptr(v), shape: t.shape)
+        }
+        step = s
+    }
+}
+
+extension Optional {
+    func withOptionalPointer<E, R>(_ body: (UnsafePointer<E>?) -> R) -> R where Wrapped == [E] {
+        switch self {
+        case .none: return body(nil)
+        case .some(let a): return a.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Tensor: see Package.swift for what this module is for.

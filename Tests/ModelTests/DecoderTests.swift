@@ -1,0 +1,80 @@
+import XCTest
+import Foundation
+import Model
+import Tensor
+
+final class DecoderTests: XCTestCase {
+    func model() -> LlamaModel {
+        let m = LlamaModel(config: LlamaConfig(vocabSize: 40, hiddenSize: 32, intermediateSize: 40, numLayers: 2,
+                                               numHeads: 4, numKVHeads: 2, maxPositions: 32, ropeTheta: 1000))
+        m.initialize(seed: 21, std: 0.2)
+        return m
+    }
+
+    func trainerLogits(_ m: LlamaModel, _ tok: [Int32], prefix: [UInt8]? = nil) throws -> [Float] {
+        let tr = LlamaTrainer(model: m, batch: 1, context: tok.count)
+        try tr.setBatch(tokens: tok, targets: [Int32](repeating: 0, count: tok.count), prefix: prefix)
+        tr.forward()
+        return Array(UnsafeBufferPointer(start: tr.logitsPointer, count: tok.count * m.config.vocabSize))
+    }
+
+    func testPrefillAndStepsMatchFullForward() throws {
+        let m = model(), V = m.config.vocabSize
+        let tok: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]
+        let want = try trainerLogits(m, tok)
+        let dec = LlamaDecoder(model: m, slots: 3, maxTokens: 16)
+        // prefill 6 tokens in slot 2, then 4 single steps
+        let pre = try dec.forward(tokens: Array(tok[0..<6]), slots: [Int32](repeating: 2, count: 6), positions: (0..<6).map(Int32.init))
+        for i in 0..<6 * V { XCTAssertEqual(pre[i], want[i], accuracy: 1e-5) }
+        for t in 6..<tok.count {
+            let lg = try dec.forward(tokens: [tok[t]], slots: [2], positions: [Int32(t)])
+            for v in 0..<V { XCTAssertEqual(lg[v], want[t * V + v], accuracy: 1e-5) }
+        }
+    }
+
+    func testBatchedSlotsAndSharedPrefill() throws {
+        let m = model(), V = m.config.vocabSize
+        let a: [Int32] = [1, 2, 3, 4, 5], b: [Int32] = [1, 2, 3, 7, 8]
+        let wa = try trainerLogits(m, a), wb = try trainerLogits(m, b)
+        let dec = LlamaDecoder(model: m, slots: 2, maxTokens: 8)
+        _ = try dec.forward(tokens: [1, 2, 3], slots: [0, 0, 0], positions: [0, 1, 2])
+        dec.copySlot(from: 0, to: 1, length: 3)
+        // one call decoding both slots, two tokens each
+        let lg = try dec.forward(tokens: [4, 7, 5, 8], slots: [0, 1, 0, 1], positions: [3, 3, 4, 4])
+        for v in 0..<V {
+            XCTAssertEqual(lg[0 * V + v], wa[3 * V + v], accuracy: 1e-5)
+            XCTAssertEqual(lg[1 * V + v], wb[3 * V + v], accuracy: 1e-5)
+            XCTAssertEqual(lg[2 * V + v], wa[4 * V + v], accuracy: 1e-5)
+            XCTAssertEqual(lg[3 * V + v], wb[4 * V + v], accuracy: 1e-5)
+        }
+    }
+
+    func testPrefixLMPrefill() throws {
+        let m = model(), V = m.config.vocabSize
+        let tok: [Int32] = [5, 6, 7, 8, 9]
+        let want = try trainerLogits(m, tok, prefix: [1, 1, 1, 0, 0])
+        let dec = LlamaDecoder(model: m, slots: 1, maxTokens: 8)
+        let lg = try dec.forward(tokens: Array(tok[0..<3]), slots: [0, 0, 0], positions: [0, 1, 2], kvEnd: [3, 3, 3])
+        for i in 0..<3 * V { XCTAssertEqual(lg[i], want[i], accuracy: 1e-5) }
+        let l4 = try dec.forward(tokens: [8, 9], slots: [0, 0], positions: [3, 4])
+        for i in 0..<2 * V { XCTAssertEqual(l4[i], want[3 * V + i], accuracy: 1e-5) }
+    }
+
+    func testBadInput() {
+        let dec = LlamaDecoder(model: model(), slots: 1, maxTokens: 4)
+        XCTAssertThrowsError(try dec.forward(tokens: [1], slots: [1], positions: [0]))
+        XCTAssertThrowsError(try dec.forward(tokens: [99], slots: [0], positions: [0]))
+        XCTAssertThrowsError(try dec.forward(tokens: [1], slots: [0], positions: [32]))
+        XCTAssertThrowsError(try dec.forward(tokens: [1, 1, 1, 1, 1], slots: [0, 0, 0, 0, 0], positions: [0, 1, 2, 3, 4]))
+    }
+
+    /// Greedy generation equals transformers' greedy generation (golden file), token for token.
+    func testGreedyMatchesTransformers() throws {
+        let dir = goldenDir + "/llama-tiny-gen"
+        let golden = try SafetensorsFile(path: dir + "/greedy.safetensors")
+        let m = try LlamaModel.load(directory: dir)
+        let dec = LlamaDecoder(model: m, slots: 1, maxTokens: 64)
+        let want = try golden.ints("output")
+        XCTAssertEqual(try dec.greedy(prompt: try golden.ints("prompt"), maxNew: want.count), want)
+    }
+}
