@@ -167,8 +167,10 @@ def child(req, workdir, fds, result_w, nonce):
             return "SyntaxError: %s (line %s)" % (e.msg, e.lineno)
         return (name + ": " + msg)[:300] if msg else name
 
-    g = {"__name__": "__main__", "__builtins__": builtins}
     mode = req["mode"]
+    # A script is __main__; a program under test is not, so a completion's `if __name__ == "__main__":` demo
+    # (which may read stdin) does not run before the tests, as in openai/human-eval.
+    g = {"__name__": "__main__" if mode == "script" else "program", "__builtins__": builtins}
     try:
         code = compile(req["program"], "<program>", "exec")
         if mode == "script":

@@ -83,6 +83,9 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(part.reward, 2.0 / 3.0, accuracy: 1e-9)
         let cheat = v.verify(try records([json(he + [("completion", JSON("    return 0\nimport sys\nsys.exit(0)\n"))])])[0])
         XCTAssertEqual(cheat.verdict, .fail, "exiting early is not passing")
+        let demo = v.verify(try records([json(he + [("completion", JSON("    return a + b\n\nif __name__ == '__main__':\n    print(add(int(input()), 1))\n"))])])[0])
+        XCTAssertEqual(demo.verdict, .fail, "runs the tests, not the demo")
+        XCTAssertTrue(demo.reason?.contains("candidate(0, 0) == 1") ?? false, demo.reason ?? "")
         let brokenTest = he.map { $0.0 == "test" ? ("test", JSON("def check(candidate):\n    assert candidate(1, 2) ==\n")) : $0 }
         let broken = v.verify(try records([json(brokenTest + [("completion", JSON("    return a + b\n"))])])[0])
         XCTAssertEqual(broken.verdict, .error, "a test that does not compile is the benchmark's fault")
