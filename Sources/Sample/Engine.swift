@@ -44,6 +44,8 @@ final class PromptJob {
     let method: Method
     let methodIndex: Int
     let tokens: [Int32]
+    /// The prompt as text (special tokens by name, <bos> left out): the M-step trains on prompt_text → completion.
+    var promptText = ""
     let samples: [Int]            // sample indices still to draw (resume may skip some)
     let ordinalBase: Int
     var next = 0                  // next entry of `samples` to start
@@ -176,7 +178,8 @@ public final class SampleEngine {
                 let id = SampleEngine.problemID(rec, field: options.idField, ordinal: problemIndex)
                 for (mi, m) in options.methods.enumerated() {
                     let tokens: [Int32]
-                    do { tokens = try encode(try m.render(rec)) } catch {
+                    let pieces: [PromptPiece]
+                    do { pieces = try m.render(rec); tokens = try encode(pieces) } catch {
                         throw DataError(file: reader.file, line: reader.line, message: "\(error)")
                     }
                     let maxNew = min(m.maxTokens ?? options.maxTokens, decoder.maxLen - tokens.count)
@@ -203,6 +206,7 @@ public final class SampleEngine {
                     let stops = (m.stop + options.extraStops).filter { !$0.isEmpty }.map { Array($0.utf8) }
                     let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
                                         ordinalBase: ordinal - options.n, stops: stops, maxNew: maxNew)
+                    job.promptText = pieces.map { if case .text(let t) = $0 { return t } else if case .special(let n) = $0 { return "<\(n)>" }; return "" }.joined()
                     queue.append(job)
                 }
             }
@@ -263,6 +267,7 @@ public final class SampleEngine {
             }
             fields += [
                 ("method", JSON(a.job.method.name)), ("sample", JSON(a.sampleIndex)),
+                ("prompt_text", JSON(a.job.promptText)),
                 ("completion", JSON(String(decoding: a.bytes, as: UTF8.self))), ("finish", JSON(reason)),
                 ("prompt_tokens", JSON(a.job.tokens.count)), ("completion_tokens", JSON(a.tokens.count)),
                 ("flops", JSON(a.flops.rounded())), ("model", JSON(modelID)), ("seed", JSON(Int(truncatingIfNeeded: options.seed))),

@@ -12,8 +12,9 @@ struct STSample: ToolCommand {
         abstract: "Sample candidate solutions from a model, per problem and method.",
         discussion: """
         For each problem record of the INPUTs and each --method, renders the method's prompt and draws -n \
-        samples. Each output record holds every field of the problem plus: method, sample (index), completion \
-        (without the stop string), finish ("stop": end of text or a stop string; "length": --max-tokens or the \
+        samples. Each output record holds every field of the problem plus: method, sample (index), prompt_text \
+        (the prompt the model saw, special tokens by name, <bos> left out: st-train --prompt-field prompt_text \
+        trains on exactly it), completion (without the stop string), finish ("stop": end of text or a stop string; "length": --max-tokens or the \
         context ran out), prompt_tokens, completion_tokens, flops, model (directory name @ a hash of the \
         weights), seed, temperature, and with --token-ids completion_ids. A translation method (text-to-code, \
         code-to-text) reads an earlier sample and keeps its completion and method as source_completion and \

@@ -18,7 +18,7 @@ PY
 )
 got=$(jq -c '.completion_ids' g-out.jsonl)
 assert_eq "$got" "$want" "(greedy tokens vs transformers)"
-jq -e '.finish == "length" and .prompt_tokens == 18 and .completion_tokens == 24 and .method == "raw" and .sample == 0 and (.model | startswith("llama-tiny-gen@")) and .flops > 0' g-out.jsonl > /dev/null || die "fields: $(cat g-out.jsonl)"
+jq -e '.prompt_text == .prompt and .finish == "length" and .prompt_tokens == 18 and .completion_tokens == 24 and .method == "raw" and .sample == 0 and (.model | startswith("llama-tiny-gen@")) and .flops > 0' g-out.jsonl > /dev/null || die "fields: $(cat g-out.jsonl)"
 
 # Same seed => same bytes, whatever --batch and --threads
 for i in $(seq 0 5); do echo "{\"id\":\"p$i\",\"prompt\":\"Question: $i + $i =\",\"extra\":{\"keep\":[1,2.50]}}"; done > p.jsonl
