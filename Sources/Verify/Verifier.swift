@@ -188,10 +188,14 @@ public final class Verifier: @unchecked Sendable {
 
     // MARK: Math
 
-    /// `method` naming code ("code", "program", "python", "text2code"...): the completion is a program.
+    /// `method` naming code ("code", "program", "python"; for a translation, what it translates to:
+    /// "text-to-code" and "text2code" produce programs, "code-to-text" and "code2text" text): the completion
+    /// is a program.
     private func isCodeMethod(_ record: JSONRecord) -> Bool {
-        guard let m = record["method"]?.string?.lowercased() else { return false }
-        if m.hasPrefix("code2") { return false }   // code→text translation produces text
+        guard var m = record["method"]?.string?.lowercased() else { return false }
+        for sep in ["-to-", "_to_", "2"] {
+            if let r = m.range(of: sep, options: .backwards) { m = String(m[r.upperBound...]); break }
+        }
         return m.contains("code") || m.contains("program") || m.contains("python")
     }
 

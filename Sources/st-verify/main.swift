@@ -23,7 +23,8 @@ struct STVerify: ToolCommand {
         check(entry_point)), mbpp (completion + test_setup_code + each of test_list), stdio (the program \
         reads each test's input; "tests" [{input, output}], "inputs"/"outputs" or APPS's "input_output"), \
         program (a program that prints the answer). A gsm8k or math record whose "method" names code \
-        (code, program, python) is run as a program too. The solution is read from "completion" \
+        (code, program, python; for a translation, what it translates to, e.g. text-to-code) is run as a \
+        program too. The solution is read from "completion" \
         (--completion-field); a fenced ```python block in it is taken as the code.
 
         Math answers are found strictly: "#### N", the last \\boxed{...} or \\fbox{...}, "The answer is ...", \

@@ -122,6 +122,15 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(prog.verdict, .pass, prog.reason ?? "")
         XCTAssertEqual(prog.extracted, "18")
         XCTAssertTrue(prog.verifier.contains("program"))
+        // st-sample's translation methods: text-to-code output is a program, code-to-text output is text
+        let t2c = v.verify(try records([json([("task", JSON("arith")), ("method", JSON("text-to-code")), ("answer", JSON("18")),
+                                              ("completion", JSON("x = 9 * 2\nprint(x)"))])])[0])
+        XCTAssertEqual(t2c.verdict, .pass, t2c.reason ?? "")
+        let c2t = v.verify(try records([json([("task", JSON("arith")), ("method", JSON("code-to-text")), ("answer", JSON("18")),
+                                              ("completion", JSON("9 * 2 = 18\nAnswer: 18"))])])[0])
+        XCTAssertEqual(c2t.verdict, .pass, c2t.reason ?? "")
+        XCTAssertEqual(c2t.stepsOK, true)
+        XCTAssertFalse(c2t.verifier.contains("program"))
     }
 
     func testDeterministicPrograms() throws {
