@@ -83,6 +83,7 @@ public final class SampleEngine {
     let options: SampleOptions
     let decoder: LlamaDecoder
     let promptSlots = 2
+    static let prefillChunk = 256
     let vocab: Int
     /// FLOPs of one token through the weight matmuls (2 per multiply-add; embedding lookups are free).
     let flopsPerToken: Double
@@ -106,7 +107,7 @@ public final class SampleEngine {
         let c = model.config
         vocab = c.vocabSize
         decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
-                               maxTokens: max(options.batch, 256))
+                               maxTokens: max(options.batch, SampleEngine.prefillChunk))
         let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
         flopsPerToken = 2 * (Double(c.numLayers) * perLayer + Double(c.hiddenSize * c.vocabSize))
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
@@ -223,17 +224,20 @@ public final class SampleEngine {
             }
         }
 
+        // A prompt is prefilled alone, in chunks of a fixed size: the same computation whatever --batch is, so
+        // it may take the fast (BLAS) path; decode steps, whose neighbours vary, use the exact one.
+        let chunkSize = SampleEngine.prefillChunk
         func prefill(_ job: PromptJob, slot: Int) throws {
             var start = 0
             var last: UnsafePointer<Float>? = nil
             while start < job.tokens.count {
-                let end = min(job.tokens.count, start + decoder.maxTokens)
+                let end = min(job.tokens.count, start + chunkSize)
                 let chunk = Array(job.tokens[start..<end])
                 last = try decoder.forward(tokens: chunk, slots: [Int32](repeating: Int32(slot), count: chunk.count),
-                                           positions: (start..<end).map { Int32($0) })
+                                           positions: (start..<end).map { Int32($0) }, exact: false)
                 start = end
             }
-            let rows = job.tokens.count - (job.tokens.count - 1) / decoder.maxTokens * decoder.maxTokens
+            let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
             job.firstLogits = Array(UnsafeBufferPointer(start: last! + (rows - 1) * vocab, count: vocab))
             let L = Double(job.tokens.count)
             job.prefillFlops = L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
