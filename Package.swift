@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "StreamsTests", dependencies: ["Streams", "ToolSupport"]),
         .testTarget(name: "FilterTests", dependencies: ["Filter", "Streams", "MathText"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Streams", "MathText"]),
+        .testTarget(name: "MathTextTests", dependencies: ["MathText"]),
         .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),

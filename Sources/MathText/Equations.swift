@@ -58,8 +58,16 @@ public func normalizeArithmetic(_ s: String) -> String {
         if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
         if c == UInt8(ascii: "$") { i += 1; continue }
         if c == UInt8(ascii: ","), isThousandsComma(b, i) { i += 1; continue }
+        if c == UInt8(ascii: ","), i + 2 < n, b[i + 1] == UInt8(ascii: "\\"), b[i + 2] == UInt8(ascii: "!") { i += 3; continue }
+        if c == UInt8(ascii: "{"), i + 2 < n, b[i + 1] == UInt8(ascii: ","), b[i + 2] == UInt8(ascii: "}") { i += 3; continue }
         if c == UInt8(ascii: "x") || c == UInt8(ascii: "X"), isTimesX(b, i) {
             out.append(UInt8(ascii: "*")); i += 1; continue
+        }
+        if c == UInt8(ascii: "\\") {
+            let rest = b[(i + 1)...]
+            if rest.starts(with: "cdot".utf8) { out.append(UInt8(ascii: "*")); i += 5; continue }
+            if rest.starts(with: "times".utf8) { out.append(UInt8(ascii: "*")); i += 6; continue }
+            if rest.starts(with: "div".utf8) { out.append(UInt8(ascii: "/")); i += 4; continue }
         }
         if let (op, len) = unicodeOperator(b, i) {
             if op == UInt8(ascii: "=") { out.append(contentsOf: "≈".utf8) } else { out.append(op) }
@@ -135,6 +143,11 @@ struct ArithToken {
     var op: UInt8 = 0          // for .op: + - * / ^
     var start: Int
     var end: Int
+    /// A letter touches this token: a number written against a letter (`5A`, `1.2Y`) or an operator whose
+    /// left operand is a word or variable (`X*2`, `X - $40`). Such spans are algebra, not arithmetic.
+    var touchesLetter = false
+    /// A mixed number `1 1/2` (for .num).
+    var mixed = false
 }
 
 /// Tokenizes arithmetic in bytes[start..<end].
@@ -157,38 +170,87 @@ func tokenizeArithmetic(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: In
                 while j < end, b[j] == 0x20 { j += 1 }  // "$ 5"
             }
             let numStart = j
+            var spaced = false
             while j < end {
                 if isDigit(b[j]) { j += 1; continue }
-                if b[j] == UInt8(ascii: ","), j > numStart, isThousandsCommaIn(b, j, end) { j += 1; continue }
+                if b[j] == UInt8(ascii: ","), j > numStart, !spaced, isThousandsCommaIn(b, j, end) { j += 1; continue }
+                // LaTeX thousands separators: "729,\!000" and "729{,}000"
+                if j > numStart, !spaced, j + 6 <= end, isDigit(b[j - 1]),
+                   (b[j] == UInt8(ascii: ",") && b[j + 1] == UInt8(ascii: "\\") && b[j + 2] == UInt8(ascii: "!"))
+                    || (b[j] == UInt8(ascii: "{") && b[j + 1] == UInt8(ascii: ",") && b[j + 2] == UInt8(ascii: "}")),
+                   isDigit(b[j + 3]), isDigit(b[j + 4]), isDigit(b[j + 5]), j + 6 == end || !isDigit(b[j + 6]) {
+                    j += 3; continue
+                }
+                // "1 000 000": space-separated thousands (first group of 1-3 digits, then groups of 3)
+                if b[j] == 0x20, j - numStart <= 3 || spaced, isThousandsSpaceIn(b, j, end, numStart) {
+                    spaced = true; j += 1; continue
+                }
                 break
             }
+            var integer = true
             if j < end, b[j] == UInt8(ascii: "."), j + 1 < end, isDigit(b[j + 1]) {
                 j += 1
+                integer = false
                 while j < end, isDigit(b[j]) { j += 1 }
             }
             if j == numStart {  // "$" or "." not followed by a number
                 brk(i); i += 1; continue
             }
-            if j < end, b[j] == UInt8(ascii: "%") { j += 1 }
-            toks.append(ArithToken(kind: .num, start: i, end: j))
+            var tok = ArithToken(kind: .num, start: i, end: j)
+            if j < end, b[j] == UInt8(ascii: "%") { j += 1; tok.end = j; integer = false }
+            // "1 1/2": an integer, a space, a proper fraction not followed by more arithmetic
+            if integer, !spaced, let m = mixedFractionEnd(b, j, end) { j = m; tok.end = m; tok.mixed = true }
+            // a LaTeX command or repeating-decimal mark right after the number ("2\sqrt3", "0.\overline{3}"),
+            // or a subscript before it ("a_1")
+            let latexAfter = j < end && (b[j] == UInt8(ascii: "\\") || (b[j] == UInt8(ascii: ".") && j + 1 < end
+                && (b[j + 1] == UInt8(ascii: "\\") || isLetter(b[j + 1]))))
+            let subscripted = i > start && (b[i - 1] == UInt8(ascii: "_") || b[i - 1] == UInt8(ascii: "}"))
+                || j < end && b[j] == UInt8(ascii: "{")
+            if latexAfter && !isLatexOperator(b, j, end) || subscripted
+                || (j < end && isLetter(b[j]) && !(b[j] | 0x20 == UInt8(ascii: "x") && isTimesXIn(b, j, start, end)))
+                || (i > start && isLetter(b[i - 1]) && !(toks.last.map { $0.kind == .op && $0.end == i } ?? false)) || (b[numStart] == UInt8(ascii: "0") && numStart + 1 < j
+                && isDigit(b[numStart + 1])) {
+                tok.touchesLetter = true   // "5A", "X2", or a leading-zero fragment like "000"
+            }
+            toks.append(tok)
             i = j
-        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"), UInt8(ascii: "^"):
-            toks.append(ArithToken(kind: .op, op: c, start: i, end: i + 1))
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "^"):
+            toks.append(ArithToken(kind: .op, op: c, start: i, end: i + 1,
+                                   touchesLetter: letterBefore(b, i, start)))
             i += 1
         case UInt8(ascii: "*"):
             if i + 1 < end, b[i + 1] == UInt8(ascii: "*") {
-                toks.append(ArithToken(kind: .op, op: UInt8(ascii: "^"), start: i, end: i + 2))
+                toks.append(ArithToken(kind: .op, op: UInt8(ascii: "^"), start: i, end: i + 2,
+                                       touchesLetter: letterBefore(b, i, start)))
                 i += 2
             } else {
-                toks.append(ArithToken(kind: .op, op: c, start: i, end: i + 1))
+                toks.append(ArithToken(kind: .op, op: c, start: i, end: i + 1,
+                                       touchesLetter: letterBefore(b, i, start)))
                 i += 1
             }
+        case UInt8(ascii: "/") where i + 1 < end && b[i + 1] == UInt8(ascii: "/"):
+            // Python's floor division, as in some GSM8K annotations (<<560//10=56>>)
+            toks.append(ArithToken(kind: .op, op: UInt8(ascii: "f"), start: i, end: i + 2,
+                                   touchesLetter: letterBefore(b, i, start)))
+            i += 2
+        case UInt8(ascii: "/"):
+            toks.append(ArithToken(kind: .op, op: c, start: i, end: i + 1,
+                                   touchesLetter: letterBefore(b, i, start)))
+            i += 1
         case UInt8(ascii: "("):
             // "2(3+4)" and ")(" written without a space: implicit multiplication.
             if let last = toks.last, last.kind == .num || last.kind == .rparen, last.end == i {
                 toks.append(ArithToken(kind: .op, op: UInt8(ascii: "*"), start: i, end: i))
             }
-            toks.append(ArithToken(kind: .lparen, start: i, end: i + 1)); i += 1
+            // "f(3)", "q(1)": a function applied, not arithmetic
+            let call = i > start && (isLetter(b[i - 1]) || b[i - 1] == UInt8(ascii: "_") || b[i - 1] == UInt8(ascii: "}"))
+            toks.append(ArithToken(kind: .lparen, start: i, end: i + 1, touchesLetter: call)); i += 1
+        case UInt8(ascii: "\\") where isLatexOperator(b, i, end):
+            // \cdot, \times → *, \div → /
+            let len = b[i + 1] == UInt8(ascii: "d") ? 4 : (b[i + 1] == UInt8(ascii: "c") ? 5 : 6)
+            toks.append(ArithToken(kind: .op, op: b[i + 1] == UInt8(ascii: "d") ? UInt8(ascii: "/") : UInt8(ascii: "*"),
+                                   start: i, end: i + len, touchesLetter: letterBefore(b, i, start)))
+            i += len
         case UInt8(ascii: ")"):
             toks.append(ArithToken(kind: .rparen, start: i, end: i + 1)); i += 1
         case UInt8(ascii: "="):
@@ -224,6 +286,68 @@ func tokenizeArithmetic(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: In
         }
     }
     return toks
+}
+
+/// `\cdot`, `\times` or `\div` at i (not followed by a letter).
+func isLatexOperator(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Bool {
+    guard i < end, b[i] == UInt8(ascii: "\\") else { return false }
+    for name in ["cdot", "times", "div"] {
+        let n = Array(name.utf8)
+        guard i + 1 + n.count <= end else { continue }
+        var k = 0
+        while k < n.count, b[i + 1 + k] == n[k] { k += 1 }
+        if k == n.count && (i + 1 + k == end || !isLetter(b[i + 1 + k])) { return true }
+    }
+    return false
+}
+
+/// The last non-space byte before i (within the range) ends a word or a LaTeX group (letter, `}`, `]`, `_`):
+/// an operator there has a non-arithmetic left operand.
+@inline(__always) func letterBefore(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ start: Int) -> Bool {
+    var j = i - 1
+    while j >= start, b[j] == 0x20 { j -= 1 }
+    return j >= start && (isLetter(b[j]) || b[j] == UInt8(ascii: "}") || b[j] == UInt8(ascii: "]")
+        || b[j] == UInt8(ascii: "_"))
+}
+
+/// A space at i followed by exactly three digits and then no digit (nor a fraction slash): "1 000".
+@inline(__always) func isThousandsSpaceIn(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, _ numStart: Int) -> Bool {
+    guard i > numStart, isDigit(b[i - 1]), i + 3 < end || i + 3 == end - 0 else { return false }
+    guard i + 3 < end, isDigit(b[i + 1]), isDigit(b[i + 2]), isDigit(b[i + 3]) else { return false }
+    if i + 4 < end, isDigit(b[i + 4]) || b[i + 4] == UInt8(ascii: "/") || b[i + 4] == UInt8(ascii: ".")
+        && i + 5 < end && isDigit(b[i + 5]) { return false }
+    return true
+}
+
+/// After an integer ending at j: " p/q" with p < q, not followed by an operator or more digits. Returns the
+/// end of the fraction.
+func mixedFractionEnd(_ b: UnsafeBufferPointer<UInt8>, _ j: Int, _ end: Int) -> Int? {
+    guard j < end, b[j] == 0x20 else { return nil }
+    var k = j
+    while k < end, b[k] == 0x20 { k += 1 }
+    let ps = k
+    while k < end, isDigit(b[k]) { k += 1 }
+    guard k > ps, k < end, b[k] == UInt8(ascii: "/") else { return nil }
+    let pe = k
+    k += 1
+    let qs = k
+    while k < end, isDigit(b[k]) { k += 1 }
+    guard k > qs, k - qs <= 6, pe - ps <= 6 else { return nil }
+    var p = 0, q = 0
+    for t in ps..<pe { p = p * 10 + Int(b[t] - 0x30) }
+    for t in qs..<k { q = q * 10 + Int(b[t] - 0x30) }
+    guard p < q else { return nil }
+    var n = k
+    while n < end, b[n] == 0x20 { n += 1 }
+    if n < end {
+        let c = b[n]
+        if isDigit(c) || c == UInt8(ascii: "*") || c == UInt8(ascii: "/") || c == UInt8(ascii: "^")
+            || c == UInt8(ascii: "(") || c == UInt8(ascii: "%") || c == UInt8(ascii: ".") && n + 1 < end && isDigit(b[n + 1]) {
+            return nil
+        }
+        if k < end, isLetter(b[k]) { return nil }
+    }
+    return k
 }
 
 // Bounded variants for tokenizing a sub-range of a buffer.
@@ -280,11 +404,24 @@ func equalityChains(_ toks: [ArithToken]) -> [EqualityChain] {
     }
 
     var poisoned = false         // skipping to the next break after a malformed span
+    func abandon() {
+        segments.removeAll(keepingCapacity: true)
+        approx.removeAll(keepingCapacity: true)
+        segStart = -1; expectOperand = true; depth = 0; hasBinary = false; firstHasBinary = false
+        pendingApprox = false
+    }
     var t = 0
     while t < toks.count {
         let tok = toks[t]
         if poisoned {
             if tok.kind == .brk { poisoned = false }
+            t += 1
+            continue
+        }
+        if tok.touchesLetter {
+            // algebra ("X*2 - $40 = $250", "100/5 = 5A/5"): drop the chain and skip to the next break
+            abandon()
+            poisoned = true
             t += 1
             continue
         }
@@ -311,10 +448,15 @@ func equalityChains(_ toks: [ArithToken]) -> [EqualityChain] {
             if !expectOperand {
                 hasBinary = true
                 expectOperand = true
+            } else if tok.op == UInt8(ascii: "-") && (t == 0 || toks[t - 1].kind != .brk || segStart >= 0
+                        || !segments.isEmpty) {
+                if segStart < 0 { segStart = t }   // unary minus
             } else if tok.op == UInt8(ascii: "-") || tok.op == UInt8(ascii: "+") {
-                if segStart < 0 { segStart = t }   // unary sign
+                if segStart < 0 { segStart = t }   // sign at the start of a span
             } else {
-                finish(t)
+                // "\frac{1}{2} \cdot 3 \cdot 4 = 6": the left operand is not arithmetic
+                abandon()
+                poisoned = true
             }
         case .eq, .approx:
             if segStart >= 0, !expectOperand, depth == 0 {

@@ -1,2 +1,0 @@
-import XCTest
-final class VerifyTestsSkeleton: XCTestCase { func testBuilds() { XCTAssertTrue(true) } }
