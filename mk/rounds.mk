@@ -47,7 +47,7 @@ SHARDS         ?= 1
 LAUNCH         ?=
 
 ## rounds: run the self-training rounds (RUN, ROUNDS, METHODS, N, TEMP, TOPK, CAP, INIT, STEPS, SEED, SHARDS, LAUNCH, ...)
-.PHONY: rounds rounds-help FORCE
+.PHONY: rounds rounds-help
 rounds: build
 	@$(MAKE) --no-print-directory $(RUN)/rounds.json
 
@@ -58,37 +58,42 @@ rounds-help:
 	  printf '  %-15s %s\n' $$v "$$($(MAKE) --no-print-directory -s print-$$v)"; done
 print-%:
 	@echo '$($*)'
-FORCE:
 
 S := $(RUN)/.settings
-# $(call stamp,TEXT): rewrite the stamp only when TEXT changed, so its time marks the last change of setting.
-define stamp
-	@mkdir -p $(dir $@)
-	@printf '%s\n' '$(1)' > $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
-endef
-$(S)/data: FORCE ; $(call stamp,SEED=$(SEED) $(TASK_FLAGS))
-$(S)/base: FORCE ; $(call stamp,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
-$(S)/sft: FORCE ; $(call stamp,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
-$(S)/problems: FORCE ; $(call stamp,$(TRAIN_PROBLEMS) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
-$(S)/sample: FORCE ; $(call stamp,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
-$(S)/filter: FORCE ; $(call stamp,$(CAP) $(SEED))
-$(S)/train: FORCE ; $(call stamp,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
-$(S)/eval: FORCE ; $(call stamp,$(METHODS) $(MAX_TOKENS))
+# Settings stamps, written when make reads this file (only for rounds targets), and rewritten only when their
+# text changes: a stamp's time is the last change of the settings it holds, `make -n` shows the real plan, and
+# `make -q` answers whether anything is out of date.
+stamp = $(shell mkdir -p $(S) && printf '%s\n' '$(2)' > $(S)/$(1).tmp && \
+          { cmp -s $(S)/$(1).tmp $(S)/$(1) && rm -f $(S)/$(1).tmp || mv $(S)/$(1).tmp $(S)/$(1); })
+ifneq ($(filter rounds $(RUN)/%,$(MAKECMDGOALS)),)
+$(call stamp,data,SEED=$(SEED) $(TASK_FLAGS))
+$(call stamp,base,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
+$(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
+$(call stamp,problems,$(TRAIN_PROBLEMS) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
+$(call stamp,sample,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
+$(call stamp,filter,$(CAP) $(SEED))
+$(call stamp,train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
+$(call stamp,eval,$(METHODS) $(MAX_TOKENS))
+endif
 
 D := $(RUN)/data
 $(D)/MANIFEST.json: $(BIN)/st-tasks $(S)/data
 	st-tasks -o $(D) --seed $(SEED) $(TASK_FLAGS)
 $(RUN)/problems-train.jsonl.zst: $(D)/MANIFEST.json $(S)/problems
+	@mkdir -p $(@D)
 	st-filter --cap $(TRAIN_PROBLEMS) $(D)/arith-train.jsonl.zst -o $@
 $(RUN)/problems-eval.jsonl.zst: $(D)/MANIFEST.json $(S)/problems
+	@mkdir -p $(@D)
 	st-filter --cap $(EVAL_PROBLEMS) $(D)/arith-$(EVAL_SPLIT).jsonl.zst -o $@
 $(RUN)/corpus.jsonl.zst: $(D)/MANIFEST.json $(S)/base
+	@mkdir -p $(@D)
 	st-mix $(D)/corpus-text.jsonl.zst:$$(awk 'BEGIN { print 1 - $(CODE_SHARE) }') $(D)/corpus-code.jsonl.zst:$(CODE_SHARE) \
 	  --total $$(zstdcat $(D)/corpus-text.jsonl.zst | wc -l) --replacement --seed $(SEED) -q -o $@
 $(RUN)/base/config.json: $(RUN)/corpus.jsonl.zst $(BIN)/st-train $(S)/base
 	st-train $< --hidden $(HIDDEN) --layers $(LAYERS) --heads $(HEADS) --context $(CONTEXT) --batch $(BATCH) \
 	  --steps $(PRETRAIN_STEPS) --lr $(PRETRAIN_LR) --warmup 30 --seed $(SEED) -q -o $(RUN)/base
 $(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(S)/sft
+	@mkdir -p $(RUN)/round-0
 	st-train $(D)/seed-pairs.jsonl.zst --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
 	  --context $(CONTEXT) --batch $(BATCH) --seed $(SEED) -q -o $(RUN)/round-0/model
 
@@ -101,9 +106,11 @@ define round
 R$(1) := $(RUN)/round-$(1)
 ifeq ($(SHARDS),1)
 $$(R$(1))/samples.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/round-$(2)/model/config.json $(S)/sample
+	@mkdir -p $$(@D)
 	$(LAUNCH) st-sample $$< --model $(RUN)/round-$(2)/model $(foreach m,$(METHODS),--method $(m)) -n $(N) \
 	  --temperature $(TEMP) --top-k $(TOPK) --max-tokens $(MAX_TOKENS) --seed $(SEED) -o $$@
 $$(R$(1))/verified.jsonl.zst: $$(R$(1))/samples.jsonl.zst
+	@mkdir -p $$(@D)
 	$(LAUNCH) st-verify $$< -o $$@
 else
 $$(R$(1))/shards/samples-%.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/round-$(2)/model/config.json $(S)/sample
@@ -111,18 +118,24 @@ $$(R$(1))/shards/samples-%.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/rou
 	$(LAUNCH) st-sample $$< --model $(RUN)/round-$(2)/model $(foreach m,$(METHODS),--method $(m)) -n $(N) \
 	  --temperature $(TEMP) --top-k $(TOPK) --max-tokens $(MAX_TOKENS) --seed $(SEED) --shard $$*/$(SHARDS) -o $$@
 $$(R$(1))/shards/verified-%.jsonl.zst: $$(R$(1))/shards/samples-%.jsonl.zst
+	@mkdir -p $$(@D)
 	$(LAUNCH) st-verify $$< -o $$@
 $$(R$(1))/samples.jsonl.zst: $(foreach i,$(SHARD_IDS),$$(R$(1))/shards/samples-$(i).jsonl.zst)
+	@mkdir -p $$(@D)
 	cat $$^ > $$@.tmp && mv $$@.tmp $$@
-$$(R$(1))/verified.jsonl.zst: $(foreach i,$(SHARD_IDS),$$(R$(1))/shards/verified-$(i).jsonl.zst)
-	cat $$^ > $$@.tmp && mv $$@.tmp $$@
+$$(R$(1))/verified.jsonl.zst: $$(R$(1))/samples.jsonl.zst $(foreach i,$(SHARD_IDS),$$(R$(1))/shards/verified-$(i).jsonl.zst)
+	@mkdir -p $$(@D)
+	cat $$(filter-out $$<,$$^) > $$@.tmp && mv $$@.tmp $$@
 endif
 $$(R$(1))/kept.jsonl.zst: $$(R$(1))/verified.jsonl.zst $(S)/filter
+	@mkdir -p $$(@D)
 	st-filter --where 'reward == 1' --by id --cap $(CAP) --cap-pick random --seed $(SEED) $$< -o $$@
 $$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(D)/MANIFEST.json $(S)/train
-	st-filter --keep-fields prompt_text,completion --rename prompt_text=prompt $$< \
+	@mkdir -p $$(@D)
+	st-filter --allow-empty --keep-fields prompt_text,completion --rename prompt_text=prompt $$< \
 	  | st-mix - $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
 $$(R$(1))/model/config.json: $$(R$(1))/train.jsonl.zst $(call init_of,$(2))/config.json $(S)/train
+	@mkdir -p $$(R$(1))
 	st-train $$< --init $(call init_of,$(2)) --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
 	  --batch $(BATCH) --seed $(SEED) -q -o $$(R$(1))/model
 endef
@@ -130,11 +143,14 @@ endef
 # Evaluation, the same for every round including round 0.
 define evaluate
 $(RUN)/round-$(1)/eval-samples.jsonl.zst: $(RUN)/problems-eval.jsonl.zst $(RUN)/round-$(1)/model/config.json $(S)/eval
+	@mkdir -p $$(@D)
 	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(METHODS),--method $(m)) -n 1 --temperature 0 \
 	  --max-tokens $(MAX_TOKENS) -o $$@
 $(RUN)/round-$(1)/eval-verified.jsonl.zst: $(RUN)/round-$(1)/eval-samples.jsonl.zst
+	@mkdir -p $$(@D)
 	st-verify $$< -o $$@
 $(RUN)/round-$(1)/eval.json: $(RUN)/round-$(1)/eval-verified.jsonl.zst
+	@mkdir -p $$(@D)
 	st-eval $$< --k 1 --by difficulty -q -o $$@
 endef
 
@@ -145,5 +161,6 @@ $(foreach n,0 $(ROUND_IDS),$(eval $(call evaluate,$(n))))
 
 EVALS := $(foreach n,0 $(ROUND_IDS),$(RUN)/round-$(n)/eval.json)
 $(RUN)/rounds.json: $(EVALS)
-	st-eval $(foreach n,0 $(ROUND_IDS),round-$(n)=$(RUN)/round-$(n)/eval-verified.jsonl.zst) --k 1 --by method \
+	@mkdir -p $(@D)
+	st-eval $(foreach n,0 $(ROUND_IDS),round-$(n)=$(RUN)/round-$(n)/eval-verified.jsonl.zst) --k 1 \
 	  --table --plot $(RUN)/rounds.svg -o $@

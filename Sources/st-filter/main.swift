@@ -47,7 +47,7 @@ struct STFilter: ToolCommand {
 
         EXIT STATUS:
           0   success (also when stdout is a closed pipe)
-          1   bad input: invalid JSON or UTF-8, a truncated zstd file, an invalid --where, an empty input, a missing --by field, an unwritable output; no output file is left
+          1   bad input: invalid JSON or UTF-8, a truncated zstd file, an invalid --where, an empty input (unless --allow-empty), a missing --by field, an unwritable output; no output file is left
           64  usage error: an unknown option or a bad option value
         """)
 
@@ -87,6 +87,9 @@ struct STFilter: ToolCommand {
     @Flag(name: .customLong("skip-bad"), help: "Warn about and skip invalid lines instead of stopping (counted at the end).")
     var skipBad = false
 
+    @Flag(name: .customLong("allow-empty"), help: "Accept inputs with no records (an empty output) instead of stopping with an error.")
+    var allowEmpty = false
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -118,7 +121,7 @@ struct STFilter: ToolCommand {
             spec.renames[parts[0]] = parts[1]
         }
 
-        let reader = try openInputs(inputs, tool: Self.toolName, common: common, skipBad: skipBad)
+        let reader = try openInputs(inputs, tool: Self.toolName, common: common, skipBad: skipBad, allowEmpty: allowEmpty)
         let writer = try JSONLWriter(path: common.output)
         let run = FilterRun(spec: spec, reader: reader, writer: writer)
         try run.run()

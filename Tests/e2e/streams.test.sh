@@ -36,6 +36,7 @@ grep -q 'skipped 1 bad line' stderr || die "no skip count"
 # empty input, a directory, a missing file, an unwritable folder: one-line errors, exit 1, no output
 : > empty.jsonl
 expect_error 1 'empty.jsonl: empty input' st-filter empty.jsonl -o o.jsonl
+st-filter --allow-empty empty.jsonl -o allowed.jsonl && [ -f allowed.jsonl ] && [ ! -s allowed.jsonl ] || die "--allow-empty"
 expect_error 1 'is a directory' st-filter . -o o.jsonl
 expect_error 1 'nope.jsonl: No such file' st-filter nope.jsonl -o o.jsonl
 mkdir ro && chmod 555 ro
