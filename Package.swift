@@ -59,13 +59,17 @@ let package = Package(
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
+        // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
+        .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
+        // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
+        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
         tool("st-verify", ["Streams", "Verify"]),
         tool("st-eval", ["Streams", "Eval"]),
-        tool("st-sample", []),
-        tool("st-train", []),
+        tool("st-train", ["Streams", "Model", "Train"]),
+        tool("st-sample", ["Streams", "Sample", "Tensor"]),
         tool("st-tasks", ["Streams", "Tasks"]),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
@@ -77,6 +81,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
+        .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,6 +3,10 @@
 // and position: a prompt prefill is many tokens of one slot, a decode step is one token for each of many
 // slots, and both can be mixed in one call (continuous batching). Every token's key and value are written into
 // the cache before attention runs, so a token attends to the earlier tokens of the same call.
+// With `exact` (the default) matmuls use rowIndependentMatmul (Tensor/RowMatmul.swift): a token's logits are
+// bitwise the same whatever else shares the call, which st-sample needs for identical samples at any --batch.
+// A call whose token set never varies (one prompt's prefill, in fixed chunks) may pass exact: false and use
+// the faster BLAS path.
 import CBLAS
 import Foundation
 import Tensor
@@ -49,7 +53,8 @@ public final class LlamaDecoder {
     /// to cache positions 0..<kvEnd[i] of its slot (default positions[i] + 1: causal; a prefix-LM prompt
     /// passes the prefix length for its prefix tokens). Returns logits (tokens.count, vocab), valid until the
     /// next call.
-    public func forward(tokens: [Int32], slots sl: [Int32], positions ps: [Int32], kvEnd ke: [Int32]? = nil) throws -> UnsafePointer<Float> {
+    public func forward(tokens: [Int32], slots sl: [Int32], positions ps: [Int32], kvEnd ke: [Int32]? = nil,
+                        exact: Bool = true) throws -> UnsafePointer<Float> {
         ensureBLAS()
         let c = model.config, n = tokens.count
         guard n > 0, n <= maxTokens, sl.count == n, ps.count == n, ke == nil || ke!.count == n else {
@@ -63,6 +68,10 @@ public final class LlamaDecoder {
             guard e > 0 && Int(e) <= maxLen else { throw ModelError("decoder: kvEnd \(e) outside 1...\(maxLen)") }
             pos[i] = ps[i]; slot[i] = sl[i]; end[i] = e
         }
+        func mm(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                _ n: Int, _ k: Int, _ m: Int) {
+            if exact { rowIndependentMatmul(out, inp, weight, n, k, m) } else { matmulForward(out, inp, weight, nil, n, k, m) }
+        }
         let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
         let QKV = c.qkvSize, V = c.vocabSize, eps = Float(c.rmsNormEps), L = maxLen, G = H / KV
         tokens.withUnsafeBufferPointer { embeddingForward(w(x), $0.baseAddress!, p(model.embed), n, C) }
@@ -71,7 +80,7 @@ public final class LlamaDecoder {
             let lw = model.layers[l]
             let kc = cache.ptr + l * layerCache, vc = kc + layerCache / 2
             rmsnormForward(w(xn), rstd, w(x), p(lw.inputNorm), n, C, eps)
-            matmulForward(w(qkv), w(xn), p(lw.qkv), nil, n, C, QKV)
+            mm(w(qkv), w(xn), p(lw.qkv), n, C, QKV)
             ropeInPlace(w(qkv), model.rope.cos, model.rope.sin, pos, n, H + KV, D, QKV)
             // write k, v of every token into the cache
             for i in 0..<n {
@@ -99,16 +108,16 @@ public final class LlamaDecoder {
                                 aop.p + i * H * D + h * D, 1)
                 }
             }
-            matmulForward(w(xn), w(ao), p(lw.o), nil, n, H * D, C)
+            mm(w(xn), w(ao), p(lw.o), n, H * D, C)
             addForward(w(x), w(x), w(xn), n * C)
             rmsnormForward(w(xn), rstd, w(x), p(lw.postNorm), n, C, eps)
-            matmulForward(w(gu), w(xn), p(lw.gateUp), nil, n, C, 2 * I)
+            mm(w(gu), w(xn), p(lw.gateUp), n, C, 2 * I)
             swigluForward(w(hh), w(gu), n, I)
-            matmulForward(w(xn), w(hh), p(lw.down), nil, n, I, C)
+            mm(w(xn), w(hh), p(lw.down), n, I, C)
             addForward(w(x), w(x), w(xn), n * C)
         }
         rmsnormForward(w(xn), rstd, w(x), p(model.finalNorm), n, C, eps)
-        matmulForward(w(logits), w(xn), p(model.lmHead), nil, n, C, V)
+        mm(w(logits), w(xn), p(model.lmHead), n, C, V)
         return UnsafePointer(w(logits))
     }
 

@@ -1,22 +1,175 @@
-// st-sample: placeholder until issue 5 builds it. It does nothing and says so (exit 1).
+// st-sample: draws candidate solutions per problem and method from a model.
 import ArgumentParser
+import Foundation
+import Sample
+import Streams
+import Tensor
 import ToolSupport
 
 struct STSample: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "st-sample",
-        abstract: "Sample candidate solutions from a model (not built yet).",
+        abstract: "Sample candidate solutions from a model, per problem and method.",
         discussion: """
-        This tool is not built yet (issue 5). It accepts any arguments, does nothing, and exits with status 1.
+        For each problem record of the INPUTs and each --method, renders the method's prompt and draws -n \
+        samples. Each output record holds every field of the problem plus: method, sample (index), prompt_text \
+        (the prompt the model saw, special tokens by name, <bos> left out: st-train --prompt-field prompt_text \
+        trains on exactly it), completion (without the stop string), finish ("stop": end of text or a stop string; "length": --max-tokens or the \
+        context ran out), prompt_tokens, completion_tokens, flops, model (directory name @ a hash of the \
+        weights), seed, temperature, and with --token-ids completion_ids. A translation method (text-to-code, \
+        code-to-text) reads an earlier sample and keeps its completion and method as source_completion and \
+        source_method. Records come out in problem, method, sample order.
+
+        Methods: raw (the record's prompt field as written); text and code (the embedded arithmetic tasks: \
+        chain of thought and Python program, the prompts of st-tasks' seed set); text-to-code and code-to-text \
+        (MMST translations of an earlier sample); humaneval (a HumanEval-format prompt, also the embedded \
+        function tasks); infill (the middle between prefix and suffix fields, CodeGen2's format, for a model \
+        trained with FIM); gsm8k, math, mbpp (the public benchmark record formats). A method file defines \
+        another: header lines 'name:', 'stop:' (repeatable; \\n escapes), 'max-tokens:', then a line '---', \
+        then the template, in which {field} inserts a problem field (an array joined by newlines), {@name} a \
+        special token (e.g. {@mask_1}) and {{ }} literal braces.
+
+        Decoding: the prompt starts with <bos>; samples end at <eos> (or <eom> for infill), a stop string, or \
+        --max-tokens. Temperature, then top-k, then top-p, then min-p, then one draw (the order of Hugging Face \
+        transformers and vLLM); --temperature 0 is greedy (lowest token id on ties). Each sample has its own \
+        random stream keyed by --seed, problem id, method and sample index, and a token's logits do not depend \
+        on the batch, so output is byte-identical for any --batch or --threads, and --shard or --resume runs \
+        reproduce exactly the samples of one big run. The problem id is the first of id, task_id, \
+        problem_id, unique_id present (or --id-field), else the record's position.
+
+        flops is 2 × (weight-matmul parameters) per token processed plus 4 × layers × heads × head size per \
+        attended position, with the prompt's prefill shared equally among the samples drawn from it in this run \
+        (so samples added by --resume carry the cost of the prefill they needed).
+
+        Batching: up to --batch sequences decode together over a key-value cache; a finished sample's slot \
+        takes the next waiting one at once (continuous batching); a prompt is prefilled once and shared by its \
+        n samples.
+
+        EXAMPLES:
+          # 16 chain-of-thought and 16 program samples per training problem
+          st-sample data/generated/arith-train.jsonl.zst --model round-0/model --method text --method code -n 16 --temperature 0.7 --top-k 40 -o samples.jsonl.zst
+          # Greedy evaluation on the test split
+          st-sample data/generated/arith-test.jsonl.zst --model round-1/model --method text -n 1 --temperature 0 -o eval-samples.jsonl.zst
+          # Shard 2 of 4 (0-based), joined later with cat
+          st-sample problems.jsonl.zst --model m --method code -n 32 --shard 2/4 -o shard-2.jsonl.zst
+          # Raise -n from 16 to 32 without redrawing the first 16
+          st-sample problems.jsonl.zst --model m --method text -n 32 --resume -o samples.jsonl.zst
 
         EXIT STATUS:
-          1   always: not built yet
+          0   success
+          1   bad input: a missing model or prompt field, an unknown method, a prompt longer than the context, an unwritable output; nothing is written
+          64  usage error (e.g. -n 0)
         """)
 
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Ignored.", valueName: "args"))
-    var args: [String] = []
+    @Argument(help: ArgumentHelp("Problem files (.jsonl, .jsonl.zst); '-' or none reads stdin.", valueName: "input"))
+    var inputs: [String] = []
 
-    func run() throws { throw ToolError("not built yet (issue 5); nothing was done") }
+    @Option(help: ArgumentHelp("Model directory (config.json, model.safetensors, tokenizer).", valueName: "dir"))
+    var model: String
+
+    @Option(help: ArgumentHelp("A built-in method or a method file (repeatable).", valueName: "name|file"))
+    var method: [String] = []
+
+    @Option(name: .short, help: ArgumentHelp("Samples per problem and method.", valueName: "n"))
+    var n: Int = 1
+
+    @Option(help: ArgumentHelp("Sampling temperature; 0 is greedy.", valueName: "t"))
+    var temperature: Double = 1
+
+    @Option(name: .customLong("top-k"), help: ArgumentHelp("Keep the k most likely tokens (0: all).", valueName: "k"))
+    var topK: Int = 0
+
+    @Option(name: .customLong("top-p"), help: ArgumentHelp("Keep the smallest set of tokens with this much probability (1: all).", valueName: "p"))
+    var topP: Double = 1
+
+    @Option(name: .customLong("min-p"), help: ArgumentHelp("Drop tokens less likely than this fraction of the top token (0: none).", valueName: "p"))
+    var minP: Double = 0
+
+    @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Most new tokens per sample (a method file may set its own).", valueName: "n"))
+    var maxTokens: Int = 256
+
+    @Option(help: ArgumentHelp("Another stop string (repeatable; \\n escapes).", valueName: "text"))
+    var stop: [String] = []
+
+    @Option(help: ArgumentHelp("Sequences decoded together.", valueName: "n"))
+    var batch: Int = 32
+
+    @Option(help: ArgumentHelp("Take shard I of N (0 ≤ I < N) of the problems, by position.", valueName: "I/N"))
+    var shard: String?
+
+    @Flag(help: "Keep the samples already in the output file and draw only the missing ones.")
+    var resume = false
+
+    @Flag(name: .customLong("token-ids"), help: "Add the completion's token ids as completion_ids.")
+    var tokenIDs = false
+
+    @Flag(name: .customLong("ignore-eos"), help: "Keep decoding past <eos> until --max-tokens or a stop string (for benchmarks).")
+    var ignoreEOS = false
+
+    @Option(name: .customLong("id-field"), help: ArgumentHelp("Field that identifies a problem.", valueName: "path"))
+    var idField: String?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if n < 1 { throw ValidationError("-n must be at least 1") }
+        if temperature < 0 { throw ValidationError("--temperature must be at least 0") }
+        if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
+        if !(minP >= 0 && minP < 1) { throw ValidationError("--min-p must be in [0, 1)") }
+        if topK < 0 { throw ValidationError("--top-k must be at least 0") }
+        if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if method.isEmpty { throw ValidationError("give at least one --method") }
+        if let s = shard, parseShard(s) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, got '\(s)'") }
+        if resume && (common.output == nil || common.output == "-") { throw ValidationError("--resume needs -o FILE") }
+    }
+
+    func parseShard(_ s: String) -> (Int, Int)? {
+        let p = s.split(separator: "/").compactMap { Int($0) }
+        guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { return nil }
+        return (p[0], p[1])
+    }
+
+    func run() throws {
+        if let t = common.threads { Threads.set(t) }
+        var o = SampleOptions()
+        o.methods = try method.map(resolveMethod)
+        if Set(o.methods.map(\.name)).count != o.methods.count { throw ToolError("a method is named twice") }
+        o.n = n
+        o.settings.temperature = temperature; o.settings.topK = topK; o.settings.topP = topP; o.settings.minP = minP
+        o.maxTokens = maxTokens
+        o.extraStops = stop.map { $0.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t") }
+        o.seed = common.seed
+        o.batch = batch
+        o.shard = shard.flatMap(parseShard).map { (index: $0.0, count: $0.1) }
+        o.tokenIDs = tokenIDs
+        o.idField = idField
+        o.ignoreEOS = ignoreEOS
+
+        let reader = try openInputs(inputs, tool: Self.toolName, common: common)
+        let engine = try SampleEngine(modelDirectory: model, options: o)
+        var existing: [String: JSONRecord] = [:]
+        if resume, let out = common.output, FileManager.default.fileExists(atPath: out) {
+            let old = try JSONLReader(paths: [out], allowEmpty: true)
+            while let r = try old.next() {
+                guard let m = r["method"]?.string, let s = r["sample"]?.int else {
+                    throw DataError(file: old.file, line: old.line, message: "not a sample record (no method or sample field)")
+                }
+                if let seed = r["seed"]?.int, UInt64(truncatingIfNeeded: seed) != common.seed {
+                    throw DataError(file: old.file, line: old.line, message: "made with --seed \(seed); --resume needs the same seed")
+                }
+                if let t = r["temperature"]?.double, t != temperature {
+                    throw DataError(file: old.file, line: old.line, message: "made with --temperature \(t); --resume needs the same settings")
+                }
+                let id = SampleEngine.problemIDPublic(r, field: idField)
+                existing["\(id)\u{0}\(m)\u{0}\(s)"] = r.copy()
+            }
+        }
+        let writer = try JSONLWriter(path: common.output)
+        try engine.run(reader: reader, writer: writer, existing: existing)
+        try writer.commit()
+        if common.verbose { note(Self.toolName, "wrote \(writer.records) samples with \(engine.modelID)") }
+    }
 }
 
 STSample.runTool()

@@ -1,0 +1,340 @@
+// The sampling engine: continuous batching over a key-value cache.
+//
+// Problems are read in order; each (problem, method) is a prompt with n samples. A prompt is prefilled once
+// into one of two prompt slots of the cache; each of its samples copies that prefix into a free decode slot
+// when one opens (so the n samples share one prefill) and draws its first token from the prompt's last
+// logits. Every decode step runs one forward call over all active samples; a finished sample frees its slot
+// for the next waiting one at once. Finished samples are written in (problem, method, sample) order.
+//
+// Reproducibility: each sample draws from its own random stream keyed by (seed, problem id, method, sample
+// index), and the decoder's logits for a token do not depend on what else shares its forward call
+// (Tensor/RowMatmul.swift), so the output is byte-identical for any --batch and --threads.
+import Foundation
+import Model
+import Streams
+import Tensor
+
+public struct SampleOptions {
+    public var methods: [Method] = []
+    public var n = 1
+    public var settings = SamplingSettings()
+    public var maxTokens = 256
+    public var extraStops: [String] = []
+    public var seed: UInt64 = 0
+    public var batch = 16
+    public var shard: (index: Int, count: Int)?
+    public var tokenIDs = false
+    public var idField: String?
+    /// Keep decoding past <eos> (benchmarks that need a fixed length).
+    public var ignoreEOS = false
+    public init() {}
+}
+
+/// What a finished sample carries to the output.
+struct Finished {
+    let problem: Int          // index of the problem's job group, for ordering
+    let ordinal: Int          // global order key
+    let fields: [(String, JSON)]
+}
+
+/// One (problem, method) prompt and the state of its samples.
+final class PromptJob {
+    let record: JSONRecord
+    let problemID: String
+    let method: Method
+    let methodIndex: Int
+    let tokens: [Int32]
+    /// The prompt as text (special tokens by name, <bos> left out): the M-step trains on prompt_text → completion.
+    var promptText = ""
+    let samples: [Int]            // sample indices still to draw (resume may skip some)
+    let ordinalBase: Int
+    var next = 0                  // next entry of `samples` to start
+    var promptSlot: Int?          // where its prefix sits in the cache while samples remain
+    var firstLogits: [Float] = []
+    var prefillFlops = 0.0
+    let stops: [[UInt8]]
+    let maxNew: Int
+    init(record: JSONRecord, problemID: String, method: Method, methodIndex: Int, tokens: [Int32], samples: [Int],
+         ordinalBase: Int, stops: [[UInt8]], maxNew: Int) {
+        self.record = record; self.problemID = problemID; self.method = method; self.methodIndex = methodIndex
+        self.tokens = tokens; self.samples = samples; self.ordinalBase = ordinalBase; self.stops = stops; self.maxNew = maxNew
+    }
+    var started: Bool { next >= samples.count }
+}
+
+/// A sample being decoded in a slot.
+struct Active {
+    let job: PromptJob
+    let sampleIndex: Int
+    let ordinal: Int
+    let slot: Int
+    var rng: SeededRandom
+    var tokens: [Int32] = []
+    var bytes: [UInt8] = []
+    var pending: Int32 = 0        // token to feed at `position`
+    var position: Int
+    var flops: Double
+}
+
+public final class SampleEngine {
+    public let model: LlamaModel
+    public let tokenizer: ByteTokenizer
+    public let modelID: String
+    let options: SampleOptions
+    let decoder: LlamaDecoder
+    let promptSlots = 2
+    static let prefillChunk = 256
+    let vocab: Int
+    /// FLOPs of one token through the weight matmuls (2 per multiply-add; embedding lookups are free).
+    let flopsPerToken: Double
+    let attentionFlopsPerPosition: Double
+
+    public init(modelDirectory dir: String, options: SampleOptions) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw ToolInputError("\(dir): no such model directory")
+        }
+        do {
+            model = try LlamaModel.load(directory: dir)
+            tokenizer = try ByteTokenizer.load(directory: dir)
+        } catch {
+            throw ToolInputError("\(dir): cannot load model: \(error)")
+        }
+        guard tokenizer.vocabSize <= model.config.vocabSize else {
+            throw ToolInputError("\(dir): tokenizer has \(tokenizer.vocabSize) tokens but the model only \(model.config.vocabSize)")
+        }
+        self.options = options
+        let c = model.config
+        vocab = c.vocabSize
+        decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
+                               maxTokens: max(options.batch, SampleEngine.prefillChunk))
+        let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
+        flopsPerToken = 2 * (Double(c.numLayers) * perLayer + Double(c.hiddenSize * c.vocabSize))
+        attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
+        modelID = SampleEngine.identify(dir)
+    }
+
+    /// `<directory name>@<12 hex digits of a hash of the weights>`: tells checkpoints apart in sample files.
+    static func identify(_ dir: String) -> String {
+        let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
+        let weights = (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
+        guard let data = FileManager.default.contents(atPath: weights) else { return name }
+        let h = Hash128(data)
+        return name + "@" + String(String(h.a, radix: 16).suffix(12))
+    }
+
+    func encode(_ pieces: [PromptPiece]) throws -> [Int32] {
+        var ids: [Int32] = tokenizer.addBOS ? [tokenizer.bos] : []
+        for p in pieces {
+            switch p {
+            case .text(let t): ids += tokenizer.encode(t)
+            case .special(let name):
+                guard let id = tokenizer.id(ofSpecial: "<\(name)>") else { throw ToolInputError("unknown special token {@\(name)}") }
+                ids.append(id)
+            }
+        }
+        return ids
+    }
+
+    static func problemID(_ r: JSONRecord, field: String?, ordinal: Int) -> String {
+        for f in field.map({ [$0] }) ?? ["id", "task_id", "problem_id", "unique_id"] {
+            if let v = r[f] { return v.string ?? v.serialized() }
+        }
+        return "#\(ordinal)"
+    }
+
+    /// The problem id of a record (for --resume, which has no ordinal to fall back on).
+    public static func problemIDPublic(_ r: JSONRecord, field: String?) -> String {
+        problemID(r, field: field, ordinal: -1)
+    }
+
+    /// The random stream of one sample.
+    static func stream(seed: UInt64, problem: String, method: String, sample: Int) -> SeededRandom {
+        let key = Hash128(Array("\(problem)\u{0}\(method)\u{0}\(sample)".utf8))
+        return SeededRandom(seed: seed, stream: key.a)
+    }
+
+    /// Samples every problem of `reader` and writes the records to `writer`. `existing` holds samples already
+    /// in the output (--resume), keyed by "id\0method\0sample"; they are written in place, not redrawn.
+    public func run(reader: JSONLReader, writer: JSONLWriter, existing: [String: JSONRecord] = [:],
+                    progress: ((Int, Int) -> Void)? = nil) throws {
+        var queue: [PromptJob] = []          // jobs whose samples have not all started
+        var active: [Active] = []
+        var freeSlots = Array((0..<options.batch).reversed())
+        var freePromptSlots = Array((options.batch..<options.batch + promptSlots).reversed())
+        var done: [Int: [(String, JSON)]] = [:]   // ordinal -> fields, waiting for their turn
+        var order: [(ordinal: Int, job: PromptJob, sample: Int)] = []  // output order of everything started
+        var nextOut = 0
+        var ordinal = 0, problemIndex = 0
+        var inputDone = false
+        var samplesWritten = 0
+
+        func readJobs() throws {
+            // Keep a few prompts ahead so free slots never wait on input.
+            while !inputDone && queue.count < promptSlots + 2 {
+                guard let r = try reader.next() else { inputDone = true; return }
+                defer { problemIndex += 1 }
+                if let s = options.shard, problemIndex % s.count != s.index { continue }
+                let rec = r.copy()
+                let id = SampleEngine.problemID(rec, field: options.idField, ordinal: problemIndex)
+                for (mi, m) in options.methods.enumerated() {
+                    let tokens: [Int32]
+                    let pieces: [PromptPiece]
+                    do { pieces = try m.render(rec); tokens = try encode(pieces) } catch {
+                        throw DataError(file: reader.file, line: reader.line, message: "\(error)")
+                    }
+                    let maxNew = min(m.maxTokens ?? options.maxTokens, decoder.maxLen - tokens.count)
+                    guard maxNew > 0 else {
+                        throw DataError(file: reader.file, line: reader.line,
+                                        message: "prompt of method \(m.name) is \(tokens.count) tokens, the model's context is \(decoder.maxLen)")
+                    }
+                    var todo: [Int] = []
+                    for s in 0..<options.n {
+                        let key = "\(id)\u{0}\(m.name)\u{0}\(s)"
+                        if let old = existing[key] {
+                            order.append((ordinal, PromptJob(record: old, problemID: id, method: m, methodIndex: mi, tokens: [], samples: [],
+                                                            ordinalBase: ordinal, stops: [], maxNew: 0), -1))
+                            done[ordinal] = []   // written as it was
+                            ordinal += 1
+                        } else {
+                            todo.append(s)
+                            order.append((ordinal, PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: [], samples: [],
+                                                            ordinalBase: ordinal, stops: [], maxNew: 0), s))
+                            ordinal += 1
+                        }
+                    }
+                    if todo.isEmpty { continue }
+                    let stops = (m.stop + options.extraStops).filter { !$0.isEmpty }.map { Array($0.utf8) }
+                    let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
+                                        ordinalBase: ordinal - options.n, stops: stops, maxNew: maxNew)
+                    job.promptText = pieces.map { if case .text(let t) = $0 { return t } else if case .special(let n) = $0 { return "<\(n)>" }; return "" }.joined()
+                    queue.append(job)
+                }
+            }
+        }
+
+        func flush() throws {
+            while nextOut < order.count, let fields = done[order[nextOut].ordinal] {
+                let entry = order[nextOut]
+                done[entry.ordinal] = nil
+                if entry.sample < 0 { try writer.write(entry.job.record) }
+                else { try writer.write(entry.job.record, setting: fields) }
+                nextOut += 1
+                samplesWritten += 1
+            }
+        }
+
+        // A prompt is prefilled alone, in chunks of a fixed size: the same computation whatever --batch is, so
+        // it may take the fast (BLAS) path; decode steps, whose neighbours vary, use the exact one.
+        let chunkSize = SampleEngine.prefillChunk
+        func prefill(_ job: PromptJob, slot: Int) throws {
+            var start = 0
+            var last: UnsafePointer<Float>? = nil
+            while start < job.tokens.count {
+                let end = min(job.tokens.count, start + chunkSize)
+                let chunk = Array(job.tokens[start..<end])
+                last = try decoder.forward(tokens: chunk, slots: [Int32](repeating: Int32(slot), count: chunk.count),
+                                           positions: (start..<end).map { Int32($0) }, exact: false)
+                start = end
+            }
+            let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
+            job.firstLogits = Array(UnsafeBufferPointer(start: last! + (rows - 1) * vocab, count: vocab))
+            let L = Double(job.tokens.count)
+            job.prefillFlops = L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
+        }
+
+        let sampler = Sampler(options.settings)
+
+        /// Appends a drawn token; returns the finish reason when the sample is complete.
+        func accept(_ a: inout Active, _ token: Int32) -> String? {
+            if !options.ignoreEOS && (token == tokenizer.eos || token == tokenizer.eom) { return "stop" }
+            a.tokens.append(token)
+            if token < 256 {
+                a.bytes.append(UInt8(token))
+                for s in a.job.stops where a.bytes.count >= s.count {
+                    // A stop string can only complete at the end; search the tail it could occupy.
+                    if a.bytes.suffix(s.count).elementsEqual(s) {
+                        a.bytes.removeLast(s.count)
+                        return "stop"
+                    }
+                }
+            }
+            if a.tokens.count >= a.job.maxNew { return "length" }
+            return nil
+        }
+
+        func finish(_ a: Active, reason: String) {
+            var fields: [(String, JSON)] = []
+            if a.job.method.translates {
+                if let c = a.job.record["completion"] { fields.append(("source_completion", c)) }
+                if let m = a.job.record["method"] { fields.append(("source_method", m)) }
+            }
+            fields += [
+                ("method", JSON(a.job.method.name)), ("sample", JSON(a.sampleIndex)),
+                ("prompt_text", JSON(a.job.promptText)),
+                ("completion", JSON(String(decoding: a.bytes, as: UTF8.self))), ("finish", JSON(reason)),
+                ("prompt_tokens", JSON(a.job.tokens.count)), ("completion_tokens", JSON(a.tokens.count)),
+                ("flops", JSON(a.flops.rounded())), ("model", JSON(modelID)), ("seed", JSON(Int(truncatingIfNeeded: options.seed))),
+                ("temperature", JSON(options.settings.temperature)),
+            ]
+            if options.tokenIDs { fields.append(("completion_ids", .array(a.tokens.map { JSON(Int($0)) }))) }
+            done[a.ordinal] = fields
+        }
+
+        while true {
+            try readJobs()
+            // Start samples in free slots, prefilling prompts as they come up.
+            while !freeSlots.isEmpty, let job = queue.first {
+                if job.promptSlot == nil {
+                    guard let ps = freePromptSlots.popLast() else { break }
+                    job.promptSlot = ps
+                    try prefill(job, slot: ps)
+                }
+                let slot = freeSlots.removeLast()
+                let s = job.samples[job.next]
+                job.next += 1
+                decoder.copySlot(from: job.promptSlot!, to: slot, length: job.tokens.count)
+                var a = Active(job: job, sampleIndex: s, ordinal: job.ordinalBase + s, slot: slot,
+                               rng: SampleEngine.stream(seed: options.seed, problem: job.problemID, method: job.method.name, sample: s),
+                               position: job.tokens.count, flops: job.prefillFlops / Double(job.samples.count))
+                let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng) }
+                if job.started {
+                    freePromptSlots.append(job.promptSlot!)
+                    job.promptSlot = nil
+                    queue.removeFirst()
+                    try readJobs()
+                }
+                if let reason = accept(&a, first) {
+                    finish(a, reason: reason); freeSlots.append(slot)
+                } else {
+                    a.pending = first
+                    active.append(a)
+                }
+            }
+            try flush()
+            if active.isEmpty {
+                if queue.isEmpty && inputDone { break }
+                continue
+            }
+            // One decode step over every active sample.
+            let logits = try decoder.forward(tokens: active.map(\.pending), slots: active.map { Int32($0.slot) },
+                                             positions: active.map { Int32($0.position) })
+            var still: [Active] = []
+            for (i, var a) in active.enumerated() {
+                a.flops += flopsPerToken + attentionFlopsPerPosition * Double(a.position + 1)
+                a.position += 1
+                let t = sampler.next(logits + i * vocab, vocab: vocab, rng: &a.rng)
+                if let reason = accept(&a, t) ?? (a.position >= decoder.maxLen ? "length" : nil) {
+                    finish(a, reason: reason); freeSlots.append(a.slot)
+                } else {
+                    a.pending = t
+                    still.append(a)
+                }
+            }
+            active = still
+            progress?(samplesWritten, order.count)
+        }
+        try flush()
+        precondition(done.isEmpty && nextOut == order.count, "sampling ended with unwritten samples")
+    }
+}

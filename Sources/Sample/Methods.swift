@@ -1,0 +1,154 @@
+// Methods: a prompt template plus a stop rule. A template inserts problem fields by name (`{question}`,
+// `{meta.level}`, `{test_list}`: an array is joined with newlines), special tokens by name (`{@mask_1}`),
+// and literal braces as `{{` and `}}`. Built-in methods cover the embedded tasks and the public benchmark
+// formats; a user writes others as method files:
+//
+//     # comment lines start with '#'
+//     name: cot-fewshot
+//     stop: \n\nQuestion:          (repeatable; \n and \t are escapes)
+//     max-tokens: 256
+//     ---
+//     Question: Tom has 3 apples and buys 2 more. How many apples does he have?
+//     Solution:
+//     3 + 2 = 5
+//     Answer: 5
+//
+//     Question: {question}
+//     Solution:
+//
+// Everything after the `---` line is the template, byte for byte (its final newline included).
+import Foundation
+import Streams
+import Tasks
+
+/// A piece of a rendered prompt: text, or a special token named as the tokenizer names it.
+public enum PromptPiece: Equatable {
+    case text(String)
+    case special(String)
+}
+
+public struct Method {
+    public var name: String
+    public var template: String
+    public var stop: [String] = []
+    public var maxTokens: Int?
+    /// A translation reads an earlier sample: its `completion` and `method` are kept as `source_completion`
+    /// and `source_method` in the output.
+    public var translates = false
+
+    public init(name: String, template: String, stop: [String] = [], maxTokens: Int? = nil, translates: Bool = false) {
+        self.name = name; self.template = template; self.stop = stop; self.maxTokens = maxTokens; self.translates = translates
+    }
+
+    /// The prompt for one record. Errors name the missing field.
+    public func render(_ r: JSONRecord) throws -> [PromptPiece] {
+        var pieces: [PromptPiece] = []
+        var text = ""
+        var i = template.startIndex
+        while i < template.endIndex {
+            let c = template[i]
+            if c == "{" {
+                let next = template.index(after: i)
+                if next < template.endIndex, template[next] == "{" { text.append("{"); i = template.index(after: next); continue }
+                guard let close = template[next...].firstIndex(of: "}") else {
+                    throw ToolInputError("method \(name): unclosed '{' in template")
+                }
+                let name = String(template[next..<close])
+                if name.hasPrefix("@") {
+                    if !text.isEmpty { pieces.append(.text(text)); text = "" }
+                    pieces.append(.special(String(name.dropFirst())))
+                } else {
+                    text += try field(r, name)
+                }
+                i = template.index(after: close)
+            } else if c == "}" {
+                let next = template.index(after: i)
+                if next < template.endIndex, template[next] == "}" { i = template.index(after: next) } else { i = next }
+                text.append("}")
+            } else {
+                text.append(c)
+                i = template.index(after: i)
+            }
+        }
+        if !text.isEmpty { pieces.append(.text(text)) }
+        return pieces
+    }
+
+    func field(_ r: JSONRecord, _ name: String) throws -> String {
+        let path = try FieldPath(name)
+        guard let v = r.value(at: path) else {
+            throw ToolInputError("method \(self.name) needs field '\(name)', which the record lacks")
+        }
+        switch v {
+        case .string(let s): return s
+        case .array(let a): return a.map { $0.string ?? $0.serialized() }.joined(separator: "\n")
+        case .null: return ""
+        default: return v.serialized()
+        }
+    }
+
+    /// Parses a method file (format above).
+    public static func parse(file path: String) throws -> Method {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ToolInputError("\(path): cannot read method file")
+        }
+        guard let sep = text.range(of: "\n---\n") ?? (text.hasPrefix("---\n") ? text.range(of: "---\n") : nil) else {
+            throw ToolInputError("\(path): no '---' line between the header and the template")
+        }
+        var m = Method(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, template: String(text[sep.upperBound...]))
+        for (n, raw) in text[..<sep.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let colon = line.firstIndex(of: ":") else { throw ToolInputError("\(path):\(n + 1): expected 'key: value'") }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = unescape(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            switch key {
+            case "name": m.name = value
+            case "stop": m.stop.append(value)
+            case "max-tokens":
+                guard let v = Int(value), v > 0 else { throw ToolInputError("\(path):\(n + 1): max-tokens must be a positive integer") }
+                m.maxTokens = v
+            case "translates": m.translates = value == "true"
+            default: throw ToolInputError("\(path):\(n + 1): unknown key '\(key)' (name, stop, max-tokens, translates)")
+            }
+        }
+        return m
+    }
+
+    static func unescape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t")
+    }
+}
+
+/// The built-in methods, by name.
+public enum BuiltinMethods {
+    static let codeStops = ["\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#"]
+
+    public static let all: [Method] = [
+        // The record's `prompt` exactly as written.
+        Method(name: "raw", template: "{prompt}"),
+        // Embedded arithmetic: chain of thought and program, in the prompts of the seed set (Tasks.ArithPrompt).
+        Method(name: "text", template: ArithPrompt.text("{question}"), stop: ["\n\n"]),
+        Method(name: "code", template: ArithPrompt.code("{question}"), stop: ["\n\n"]),
+        // MMST translations: the input record is an earlier sample with its `completion`.
+        Method(name: "text-to-code", template: ArithPrompt.text("{question}") + "{completion}\nProgram:\n", stop: ["\n\n"], translates: true),
+        Method(name: "code-to-text", template: ArithPrompt.code("{question}") + "{completion}\nSolution:\n", stop: ["\n\n"], translates: true),
+        // Function synthesis in HumanEval's format (the embedded function tasks and HumanEval itself).
+        Method(name: "humaneval", template: "{prompt}", stop: codeStops),
+        // Infilling for a model trained with FIM (CodeGen2's format): the middle between `prefix` and `suffix`.
+        Method(name: "infill", template: "{prefix}{@mask_1}{suffix}{@eos}{@sep}{@mask_1}", stop: []),
+        // Public benchmark formats.
+        Method(name: "gsm8k", template: "Question: {question}\nAnswer:", stop: ["\n\nQuestion:", "\n\n\n"]),
+        Method(name: "math", template: "Problem: {problem}\nSolution:", stop: ["\n\nProblem:"]),
+        Method(name: "mbpp", template: "You are an expert Python programmer, and here is your task: {text} Your code should pass these tests:\n\n{test_list}\n[BEGIN]\n", stop: ["[DONE]"]),
+    ]
+
+    public static func named(_ name: String) -> Method? { all.first { $0.name == name } }
+}
+
+/// Resolves `--method` values: a built-in name, or a path to a method file.
+public func resolveMethod(_ spec: String) throws -> Method {
+    if let m = BuiltinMethods.named(spec) { return m }
+    if FileManager.default.fileExists(atPath: spec) { return try Method.parse(file: spec) }
+    throw ToolInputError("unknown method '\(spec)': not a built-in (\(BuiltinMethods.all.map(\.name).joined(separator: ", "))) nor a method file")
+}

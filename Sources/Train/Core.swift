@@ -1,0 +1,193 @@
+// TrainCore: one optimizer step over packed micro-batches, validation loss, and the resumable state.
+//
+// A step fills `accum` micro-batches of B rows from the packer, runs forward + backward on each with the loss
+// scaled by 1 / (total loss weight of the step) — so the step's loss is the weighted mean over all its loss
+// tokens, however they fall into micro-batches — then checks that loss and gradient norm are finite (before
+// touching the weights), clips, and takes one AdamW step.
+import Foundation
+import Model
+import Streams
+import Tensor
+
+public struct StepResult: Equatable, Sendable {
+    public var loss: Double
+    public var gradNorm: Double
+    /// input positions holding an example token (not padding), and those carrying a loss target
+    public var tokens: Int, lossTokens: Int
+    public var examples: Int
+    /// false when the data ran out before this step could be filled (epochs mode)
+    public var hadData: Bool
+}
+
+public struct NonFiniteLoss: Error, CustomStringConvertible {
+    public let step: Int, what: String
+    public var description: String { "step \(step): \(what)" }
+}
+
+public final class TrainCore {
+    public let model: LlamaModel
+    public let trainer: LlamaTrainer
+    public let packer: Packer
+    public let B: Int, T: Int, accum: Int
+    public var clip: Float = 1
+    /// optimizer steps taken
+    public var step = 0
+    /// wall seconds spent laying out batches (packing, copying into the trainer) and in forward/backward/AdamW
+    public var packSeconds = 0.0, computeSeconds = 0.0
+    /// CPU seconds of the calling thread spent packing (all of packing runs on it)
+    public var packCPUSeconds = 0.0
+    var rows: [[Row]]
+    var segs: [Int32], prefix: [UInt8]
+
+    public init(model: LlamaModel, packer: Packer, batch B: Int, accum: Int) {
+        self.model = model; self.packer = packer; self.B = B; self.T = packer.T; self.accum = accum
+        trainer = LlamaTrainer(model: model, batch: B, context: packer.T)
+        trainer.hasWeights = true
+        rows = (0..<accum).map { _ in (0..<B).map { _ in Row(T: packer.T) } }
+        segs = .init(repeating: 0, count: B * packer.T); prefix = .init(repeating: 0, count: B * packer.T)
+    }
+
+    /// Copy rows into the trainer's inputs and build the attention ranges. Returns the loss weight sum.
+    @discardableResult
+    public func load(_ rs: [Row]) -> Double {
+        let T = self.T
+        var w = 0.0
+        for (b, r) in rs.enumerated() {
+            let o = b * T
+            for t in 0..<T {
+                trainer.tokens[o + t] = r.tokens[t]; trainer.targets[o + t] = r.targets[t]
+                trainer.weights[o + t] = r.weights[t]; trainer.positions[o + t] = r.positions[t]
+                segs[o + t] = r.segments[t]; prefix[o + t] = r.prefix[t]
+                if r.targets[t] >= 0 { w += Double(r.weights[t]) }
+            }
+        }
+        trainer.hasWeights = true
+        segs.withUnsafeBufferPointer { s in prefix.withUnsafeBufferPointer { p in
+            fillAttentionRanges(trainer.kvStart, trainer.kvEnd, s.baseAddress, p.baseAddress, B, T)
+        } }
+        return w
+    }
+
+    static func weightSum(_ rs: [Row]) -> Double {
+        var w = 0.0
+        for r in rs { for t in 0..<r.targets.count where r.targets[t] >= 0 { w += Double(r.weights[t]) } }
+        return w
+    }
+
+    /// One optimizer step at learning rate `lr`. Throws NonFiniteLoss (weights untouched) on NaN/inf.
+    public func trainStep(lr: Float, interrupted: () -> Bool = { false }) throws -> StepResult {
+        var res = StepResult(loss: 0, gradNorm: 0, tokens: 0, lossTokens: 0, examples: 0, hadData: false)
+        let t0 = monotonicSeconds(), c0 = threadCPUSeconds()
+        for m in 0..<accum {
+            for b in 0..<B {
+                if packer.fill(&rows[m][b]) { res.hadData = true }
+                res.tokens += rows[m][b].usedPositions; res.lossTokens += rows[m][b].lossPositions
+                res.examples += rows[m][b].examples
+            }
+        }
+        if !res.hadData { return res }
+        var total = 0.0
+        var parts = [Double](repeating: 0, count: accum)
+        for m in 0..<accum { parts[m] = TrainCore.weightSum(rows[m]); total += parts[m] }
+        let t1 = monotonicSeconds()
+        packSeconds += t1 - t0
+        packCPUSeconds += threadCPUSeconds() - c0
+        var loadTime = 0.0, loadCPU = 0.0
+        defer { computeSeconds += monotonicSeconds() - t1 - loadTime; packSeconds += loadTime; packCPUSeconds += loadCPU }
+        trainer.zeroGrad()
+        var lossSum = 0.0
+        if total > 0 {
+            for m in 0..<accum where parts[m] > 0 {
+                if interrupted() { throw Interrupted() }
+                let t2 = monotonicSeconds(), c2 = threadCPUSeconds()
+                load(rows[m])
+                loadTime += monotonicSeconds() - t2; loadCPU += threadCPUSeconds() - c2
+                let l = trainer.forwardBackward(lossScale: 1 / total)
+                lossSum += l * parts[m]
+            }
+        }
+        res.loss = total > 0 ? lossSum / total : 0
+        if !res.loss.isFinite { throw NonFiniteLoss(step: step + 1, what: "loss is \(res.loss)") }
+        if total > 0 {
+            res.gradNorm = trainer.clipGradients(maxNorm: clip)
+            if !res.gradNorm.isFinite { throw NonFiniteLoss(step: step + 1, what: "gradient norm is \(res.gradNorm)") }
+            trainer.optimizerStep(lr: lr)
+        }
+        step += 1
+        return res
+    }
+
+    /// Mean loss (weighted, over loss tokens) of pre-packed rows, in micro-batches of B rows.
+    public func evaluate(_ batches: [[Row]]) -> Double {
+        var sum = 0.0, total = 0.0
+        for rs in batches {
+            let w = load(rs)
+            if w == 0 { continue }
+            sum += trainer.forward() * w
+            total += w
+        }
+        return total > 0 ? sum / total : .nan
+    }
+
+    // MARK: resumable state
+
+    public static let stateFile = "state.json", optimizerFile = "optimizer.safetensors"
+
+    /// Write weights, AdamW moments and `extra` (with the step, the optimizer's step count and the packer state)
+    /// into `dir` (created).
+    public func saveState(_ dir: String, packerState: PackerState, extra: JSONObject) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let ts = model.layout.tensors
+        try writeSafetensors(dir + "/" + LlamaModel.weightsFile,
+                             ts.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(model.params)) })
+        try trainer.saveOptimizerState(dir + "/" + TrainCore.optimizerFile)
+        var o = extra
+        o["step"] = JSON(step)
+        o["adam_step"] = JSON(trainer.step)
+        o["packer"] = packerState.json()
+        try writeFileAtomically(dir + "/" + TrainCore.stateFile, JSON.object(o).serialized() + "\n")
+    }
+
+    /// Read a state written by saveState; returns its JSON (the packer state and counters are applied).
+    public func loadState(_ dir: String) throws -> JSONObject {
+        let text = try String(contentsOfFile: dir + "/" + TrainCore.stateFile, encoding: .utf8)
+        guard let o = try JSON.parse(text).object, let s = o["step"]?.int, let a = o["adam_step"]?.int,
+              let p = o["packer"] else { throw ToolInputError("\(dir)/\(TrainCore.stateFile): not a training state") }
+        let w = try SafetensorsFile(path: dir + "/" + LlamaModel.weightsFile)
+        for t in model.layout.tensors { try w.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+        try trainer.loadOptimizerState(dir + "/" + TrainCore.optimizerFile)
+        guard trainer.step == a else { throw ToolInputError("\(dir): optimizer step \(trainer.step) differs from the state's \(a)") }
+        step = s
+        packer.state = try PackerState.parse(p)
+        return o
+    }
+}
+
+/// CPU time of the calling thread.
+public func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// CPU time (user + system) of the whole process so far.
+public func processCPUSeconds() -> Double {
+    var ru = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &ru)
+    return Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6
+}
+
+/// Write a small text file under a temporary name and rename it into place.
+public func writeFileAtomically(_ path: String, _ text: String) throws {
+    let tmp = path + ".tmp"
+    guard let f = fopen(tmp, "wb") else {
+        throw ToolInputError("\(tmp): cannot create: \(String(cString: strerror(errno)))")
+    }
+    let bytes = Array(text.utf8)
+    var ok = bytes.isEmpty || fwrite(bytes, 1, bytes.count, f) == bytes.count
+    ok = fflush(f) == 0 && ok
+    let err = errno
+    ok = fclose(f) == 0 && ok
+    if !ok { unlink(tmp); throw ToolInputError("\(path): write failed: \(String(cString: strerror(err)))") }
+    if rename(tmp, path) != 0 { unlink(tmp); throw ToolInputError("\(path): cannot rename into place") }
+}

@@ -1,0 +1,172 @@
+@inline(__always) func hashIn(_ h: inout UInt64, _ v: UInt64) { h = (h ^ v) &* 0x100000001B3 }
+
+// Training examples: read from JSON Lines, tokenized once, kept in one flat token array.
+//
+// An example is either a document {"text": ...} (loss on every token) or a pair {"prompt": ..., "completion": ...}
+// (loss on the completion only: prompt tokens get exactly zero weight). Token layout, with the byte tokenizer:
+//   document:  <bos>? text <eos>?
+//   pair:      <bos>? prompt completion <eos>?
+// <bos> and <eos> follow the tokenizer's add_bos / add_eos (both true by default; see Model/Tokenizer.swift).
+import Model
+import Streams
+
+/// Which fields of a record hold what.
+public struct FieldNames: Equatable, Sendable {
+    public var text = "text", prompt = "prompt", completion = "completion", weight = "weight"
+    public init() {}
+}
+
+/// What to do with an example longer than the context window.
+public enum LongPolicy: String, CaseIterable, Sendable { case truncate, skip }
+
+/// One example inside an ExampleStore.
+public struct ExampleRef: Equatable, Sendable {
+    /// first token in ExampleStore.tokens
+    public var start: Int
+    /// tokens, <bos> and <eos> included (after any truncation)
+    public var count: Int
+    /// tokens [0, lossFrom) are never loss targets: <bos> alone for a document, <bos> + prompt for a pair
+    public var lossFrom: Int
+    /// bytes of prompt (0 for a document); the body is tokens [bos, count - eos)
+    public var promptBytes: Int
+    public var weight: Float
+    /// a prompt/completion pair (loss on the completion only)
+    public var isPair: Bool
+    /// whether the stored tokens start with <bos> / end with <eos>
+    public var bos: Bool, eos: Bool
+    /// true when the example was cut to fit the context
+    public var truncated: Bool
+}
+
+/// Counts reported after loading.
+public struct LoadReport: Equatable, Sendable {
+    public var records = 0, examples = 0, documents = 0, pairs = 0
+    public var truncated = 0, skippedLong = 0, skippedNoLoss = 0, zeroWeight = 0, skippedBad = 0
+    public var tokens = 0
+    public init() {}
+}
+
+public final class ExampleStore {
+    public private(set) var tokens: [Int32] = []
+    public private(set) var examples: [ExampleRef] = []
+    public var report = LoadReport()
+    /// 64-bit hash of every token, boundary and weight (identifies the data for --resume).
+    public private(set) var fingerprint: UInt64 = 0xCBF29CE484222325
+
+    public let tokenizer: ByteTokenizer
+    public let fields: FieldNames
+    /// Maximum tokens of an example (context + 1: a window of T positions holds T + 1 tokens' worth of targets).
+    public let maxTokens: Int
+    public let long: LongPolicy
+
+    public init(tokenizer: ByteTokenizer, fields: FieldNames = FieldNames(), context: Int, long: LongPolicy = .truncate) {
+        self.tokenizer = tokenizer; self.fields = fields; self.maxTokens = context + 1; self.long = long
+    }
+
+    public var count: Int { examples.count }
+
+    /// Add one example. Throws a message (without location) when the record is unusable.
+    public func add(text: String?, prompt: String?, completion: String?, weight: Float) throws {
+        report.records += 1
+        guard weight.isFinite, weight >= 0 else { throw ToolInputError("weight must be a finite number ≥ 0") }
+        var isPair = false
+        let promptText: String, body: String
+        if let completion {
+            if completion.isEmpty { throw ToolInputError("empty completion ('\(fields.completion)')") }
+            isPair = true; promptText = prompt ?? ""; body = completion
+        } else if prompt != nil {
+            throw ToolInputError("example has a '\(fields.prompt)' but no '\(fields.completion)'")
+        } else if let text {
+            if text.isEmpty { throw ToolInputError("empty text ('\(fields.text)')") }
+            promptText = ""; body = text
+        } else {
+            throw ToolInputError("no '\(fields.text)' field and no '\(fields.prompt)'/'\(fields.completion)' pair")
+        }
+        if weight == 0 { report.zeroWeight += 1; return }
+        let bos = tokenizer.addBOS, eos = tokenizer.addEOS
+        let pb = promptText.utf8.count
+        var n = (bos ? 1 : 0) + pb + body.utf8.count + (eos ? 1 : 0)
+        let lossFrom = (bos ? 1 : 0) + pb
+        var truncated = false
+        if n > maxTokens {
+            if long == .skip { report.skippedLong += 1; return }
+            // a pair whose prompt fills the window has nothing left to learn
+            if lossFrom >= maxTokens { report.skippedNoLoss += 1; return }
+            truncated = true
+        }
+        if lossFrom == 0 && n < 2 { report.skippedNoLoss += 1; return }
+        let start = tokens.count
+        if truncated { n = maxTokens }
+        // one resize, then the bytes written in place (Array.append per byte costs a uniqueness check each)
+        tokens.append(contentsOf: repeatElement(0, count: n))
+        var h = fingerprint
+        let bosId = tokenizer.bos, eosId = tokenizer.eos
+        tokens.withUnsafeMutableBufferPointer { buf in
+            var k = start
+            let end = start + n
+            @inline(__always) func put(_ t: Int32) { if k < end { buf[k] = t; k += 1 } }
+            func putBytes(_ text: String) {
+                var t = text
+                t.withUTF8 { u in for b in u { put(Int32(b)) } }
+            }
+            if bos { put(bosId) }
+            putBytes(promptText)
+            putBytes(body)
+            if eos { put(eosId) }
+            for i in start..<end { hashIn(&h, UInt64(UInt32(bitPattern: buf[i]))) }
+        }
+        if truncated { report.truncated += 1 }
+        hashIn(&h, 0xFFFF_FFFF_0000 | UInt64(lossFrom)); hashIn(&h, UInt64(weight.bitPattern))
+        fingerprint = h
+        examples.append(ExampleRef(start: start, count: n, lossFrom: lossFrom, promptBytes: pb, weight: weight,
+                                   isPair: isPair, bos: bos, eos: eos && !truncated, truncated: truncated))
+        report.examples += 1
+        if isPair { report.pairs += 1 } else { report.documents += 1 }
+        report.tokens += n
+    }
+
+    /// Read every record of `reader`. Errors name the file and line. `shouldStop` is polled (interrupts).
+    /// With `skip`, a record that is not a usable example is passed to it and skipped instead of thrown.
+    public func load(_ reader: JSONLReader, shouldStop: () -> Bool = { false }, skip: ((DataError) -> Void)? = nil) throws {
+        while let r = try reader.next() {
+            if shouldStop() { throw Interrupted() }
+            func str(_ key: String) throws -> String? {
+                guard let v = r[key] else { return nil }
+                if case .null = v { return nil }
+                guard let s = v.string else {
+                    throw DataError(file: reader.file, line: reader.line, message: "'\(key)' is not a string")
+                }
+                return s
+            }
+            do {
+                var w: Float = 1
+                if let v = r[fields.weight], v != .null {
+                    guard let d = v.double else {
+                        throw DataError(file: reader.file, line: reader.line, message: "'\(fields.weight)' is not a number")
+                    }
+                    w = Float(d)
+                }
+                do {
+                    try add(text: try str(fields.text), prompt: try str(fields.prompt), completion: try str(fields.completion), weight: w)
+                } catch let e as ToolInputError {
+                    throw DataError(file: reader.file, line: reader.line, message: e.description)
+                }
+            } catch let e as DataError {
+                guard let skip else { throw e }
+                report.skippedBad += 1
+                skip(e)
+            }
+        }
+    }
+
+    /// The tokens of example i.
+    @inline(__always) public func tokens(of e: ExampleRef) -> ArraySlice<Int32> { tokens[e.start ..< e.start + e.count] }
+}
+
+/// Thrown when SIGINT/SIGTERM asked the run to stop.
+public struct Interrupted: Error, CustomStringConvertible {
+    /// what was kept for --resume, if anything
+    public var kept: String?
+    public init() {}
+    public var description: String { kept.map { "interrupted; \($0)" } ?? "interrupted" }
+}

@@ -1,0 +1,149 @@
+# Self-training rounds (issue 8): every step is a file target built by one of the tools.
+#
+#   RUN/data/MANIFEST.json                embedded tasks and corpora (st-tasks)
+#   RUN/base/config.json                  pre-trained base model (st-mix + st-train on the corpora)
+#   RUN/round-0/model/config.json         the base fine-tuned on the seed set (supervised)
+#   RUN/round-N/samples.jsonl.zst         N >= 1: samples of the training problems from round N-1's model
+#            /verified.jsonl.zst          st-verify
+#            /kept.jsonl.zst              st-filter: correct samples, at most CAP per problem
+#            /train.jsonl.zst             kept samples as prompt/completion pairs, shuffled with the seed set
+#            /model/config.json           st-train from INIT (base or previous), completion-only loss
+#   RUN/round-N/eval-samples.jsonl.zst    greedy samples of the held-out test problems (every round, 0 too)
+#            /eval-verified.jsonl.zst     st-verify
+#            /eval.json                   st-eval
+#   RUN/rounds.json, RUN/rounds.svg       st-eval over all rounds: table, JSON and plot
+#
+# Every target also depends on a stamp of the settings that shape it (RUN/.settings/*), rewritten only when
+# they change: changing CAP rebuilds kept and what follows, not the samples. Every tool writes under a
+# temporary name, so an interrupted make continues cleanly. `make -n rounds` shows the plan.
+
+RUN            ?= runs/demo
+ROUNDS         ?= 2
+METHODS        ?= text code
+N              ?= 4
+TEMP           ?= 0.7
+TOPK           ?= 40
+MAX_TOKENS     ?= 160
+CAP            ?= 4
+INIT           ?= base
+SEED_MIX       ?= 1
+TRAIN_PROBLEMS ?= 400
+EVAL_PROBLEMS  ?= 200
+EVAL_SPLIT     ?= test
+HIDDEN         ?= 128
+LAYERS         ?= 4
+HEADS          ?= 4
+CONTEXT        ?= 512
+BATCH          ?= 8
+CODE_SHARE     ?= 0.25
+PRETRAIN_STEPS ?= 600
+PRETRAIN_LR    ?= 3e-3
+SFT_STEPS      ?= 300
+STEPS          ?= 300
+LR             ?= 1e-3
+SEED           ?= 1
+TASK_FLAGS     ?= --corpus-bytes 1500000
+SHARDS         ?= 1
+LAUNCH         ?=
+
+## rounds: run the self-training rounds (RUN, ROUNDS, METHODS, N, TEMP, TOPK, CAP, INIT, STEPS, SEED, SHARDS, LAUNCH, ...)
+.PHONY: rounds rounds-help FORCE
+rounds: build
+	@$(MAKE) --no-print-directory $(RUN)/rounds.json
+
+## rounds-help: the variables of the rounds and their values
+rounds-help:
+	@for v in RUN ROUNDS METHODS N TEMP TOPK MAX_TOKENS CAP INIT SEED_MIX TRAIN_PROBLEMS EVAL_PROBLEMS EVAL_SPLIT \
+	  HIDDEN LAYERS HEADS CONTEXT BATCH CODE_SHARE PRETRAIN_STEPS PRETRAIN_LR SFT_STEPS STEPS LR SEED TASK_FLAGS SHARDS LAUNCH; do \
+	  printf '  %-15s %s\n' $$v "$$($(MAKE) --no-print-directory -s print-$$v)"; done
+print-%:
+	@echo '$($*)'
+FORCE:
+
+S := $(RUN)/.settings
+# $(call stamp,TEXT): rewrite the stamp only when TEXT changed, so its time marks the last change of setting.
+define stamp
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(1)' > $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
+endef
+$(S)/data: FORCE ; $(call stamp,SEED=$(SEED) $(TASK_FLAGS))
+$(S)/base: FORCE ; $(call stamp,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
+$(S)/sft: FORCE ; $(call stamp,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
+$(S)/problems: FORCE ; $(call stamp,$(TRAIN_PROBLEMS) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
+$(S)/sample: FORCE ; $(call stamp,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
+$(S)/filter: FORCE ; $(call stamp,$(CAP) $(SEED))
+$(S)/train: FORCE ; $(call stamp,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
+$(S)/eval: FORCE ; $(call stamp,$(METHODS) $(MAX_TOKENS))
+
+D := $(RUN)/data
+$(D)/MANIFEST.json: $(BIN)/st-tasks $(S)/data
+	st-tasks -o $(D) --seed $(SEED) $(TASK_FLAGS)
+$(RUN)/problems-train.jsonl.zst: $(D)/MANIFEST.json $(S)/problems
+	st-filter --cap $(TRAIN_PROBLEMS) $(D)/arith-train.jsonl.zst -o $@
+$(RUN)/problems-eval.jsonl.zst: $(D)/MANIFEST.json $(S)/problems
+	st-filter --cap $(EVAL_PROBLEMS) $(D)/arith-$(EVAL_SPLIT).jsonl.zst -o $@
+$(RUN)/corpus.jsonl.zst: $(D)/MANIFEST.json $(S)/base
+	st-mix $(D)/corpus-text.jsonl.zst:$$(awk 'BEGIN { print 1 - $(CODE_SHARE) }') $(D)/corpus-code.jsonl.zst:$(CODE_SHARE) \
+	  --total $$(zstdcat $(D)/corpus-text.jsonl.zst | wc -l) --replacement --seed $(SEED) -q -o $@
+$(RUN)/base/config.json: $(RUN)/corpus.jsonl.zst $(BIN)/st-train $(S)/base
+	st-train $< --hidden $(HIDDEN) --layers $(LAYERS) --heads $(HEADS) --context $(CONTEXT) --batch $(BATCH) \
+	  --steps $(PRETRAIN_STEPS) --lr $(PRETRAIN_LR) --warmup 30 --seed $(SEED) -q -o $(RUN)/base
+$(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(S)/sft
+	st-train $(D)/seed-pairs.jsonl.zst --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
+	  --context $(CONTEXT) --batch $(BATCH) --seed $(SEED) -q -o $(RUN)/round-0/model
+
+# The model a round starts from: INIT=base trains every round from the pre-trained base (ReST-EM), on the
+# seed set and that round's kept samples; INIT=previous continues from the last round's model.
+init_of = $(if $(filter previous,$(INIT)),$(RUN)/round-$(1)/model,$(RUN)/base)
+
+# $(call round,N,PREV): the chain of round N, sampling with round PREV's model.
+define round
+R$(1) := $(RUN)/round-$(1)
+ifeq ($(SHARDS),1)
+$$(R$(1))/samples.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/round-$(2)/model/config.json $(S)/sample
+	$(LAUNCH) st-sample $$< --model $(RUN)/round-$(2)/model $(foreach m,$(METHODS),--method $(m)) -n $(N) \
+	  --temperature $(TEMP) --top-k $(TOPK) --max-tokens $(MAX_TOKENS) --seed $(SEED) -o $$@
+$$(R$(1))/verified.jsonl.zst: $$(R$(1))/samples.jsonl.zst
+	$(LAUNCH) st-verify $$< -o $$@
+else
+$$(R$(1))/shards/samples-%.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/round-$(2)/model/config.json $(S)/sample
+	@mkdir -p $$(dir $$@)
+	$(LAUNCH) st-sample $$< --model $(RUN)/round-$(2)/model $(foreach m,$(METHODS),--method $(m)) -n $(N) \
+	  --temperature $(TEMP) --top-k $(TOPK) --max-tokens $(MAX_TOKENS) --seed $(SEED) --shard $$*/$(SHARDS) -o $$@
+$$(R$(1))/shards/verified-%.jsonl.zst: $$(R$(1))/shards/samples-%.jsonl.zst
+	$(LAUNCH) st-verify $$< -o $$@
+$$(R$(1))/samples.jsonl.zst: $(foreach i,$(SHARD_IDS),$$(R$(1))/shards/samples-$(i).jsonl.zst)
+	cat $$^ > $$@.tmp && mv $$@.tmp $$@
+$$(R$(1))/verified.jsonl.zst: $(foreach i,$(SHARD_IDS),$$(R$(1))/shards/verified-$(i).jsonl.zst)
+	cat $$^ > $$@.tmp && mv $$@.tmp $$@
+endif
+$$(R$(1))/kept.jsonl.zst: $$(R$(1))/verified.jsonl.zst $(S)/filter
+	st-filter --where 'reward == 1' --by id --cap $(CAP) --cap-pick random --seed $(SEED) $$< -o $$@
+$$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(D)/MANIFEST.json $(S)/train
+	st-filter --keep-fields prompt_text,completion --rename prompt_text=prompt $$< \
+	  | st-mix - $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
+$$(R$(1))/model/config.json: $$(R$(1))/train.jsonl.zst $(call init_of,$(2))/config.json $(S)/train
+	st-train $$< --init $(call init_of,$(2)) --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
+	  --batch $(BATCH) --seed $(SEED) -q -o $$(R$(1))/model
+endef
+
+# Evaluation, the same for every round including round 0.
+define evaluate
+$(RUN)/round-$(1)/eval-samples.jsonl.zst: $(RUN)/problems-eval.jsonl.zst $(RUN)/round-$(1)/model/config.json $(S)/eval
+	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(METHODS),--method $(m)) -n 1 --temperature 0 \
+	  --max-tokens $(MAX_TOKENS) -o $$@
+$(RUN)/round-$(1)/eval-verified.jsonl.zst: $(RUN)/round-$(1)/eval-samples.jsonl.zst
+	st-verify $$< -o $$@
+$(RUN)/round-$(1)/eval.json: $(RUN)/round-$(1)/eval-verified.jsonl.zst
+	st-eval $$< --k 1 --by difficulty -q -o $$@
+endef
+
+ROUND_IDS := $(shell seq 1 $(ROUNDS))
+SHARD_IDS := $(shell seq 0 $$(( $(SHARDS) - 1 )))
+$(foreach n,$(ROUND_IDS),$(eval $(call round,$(n),$(shell echo $$(($(n)-1))))))
+$(foreach n,0 $(ROUND_IDS),$(eval $(call evaluate,$(n))))
+
+EVALS := $(foreach n,0 $(ROUND_IDS),$(RUN)/round-$(n)/eval.json)
+$(RUN)/rounds.json: $(EVALS)
+	st-eval $(foreach n,0 $(ROUND_IDS),round-$(n)=$(RUN)/round-$(n)/eval-verified.jsonl.zst) --k 1 --by method \
+	  --table --plot $(RUN)/rounds.svg -o $@
