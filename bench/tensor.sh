@@ -34,18 +34,22 @@ else
 fi
 echo "- median of $steps steps after 2 warm-up steps; GFLOP/s counts 6 x weights x tokens + causal attention"
 echo
-echo "| config | tokens/step | st ms/step | st tokens/s | st GFLOP/s | % of sgemm | PyTorch tokens/s | PyTorch GFLOP/s | st / PyTorch |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "- CPU ms = process CPU time per step (all threads); on this shared machine the CPU-time ratio is the steadier one"
+echo
+echo "| config | tokens/step | st ms/step | st tokens/s | st GFLOP/s | % of sgemm | st CPU ms | PyTorch ms/step | PyTorch tokens/s | PyTorch GFLOP/s | PyTorch CPU ms | st / PyTorch (wall) | st / PyTorch (CPU) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in S M L; do
   s=$(grep "\"config\":\"$c\"" "$out/st.jsonl" | grep train_step)
   tok=$(field "$s" tokens); ms=$(field "$s" ms_per_step); tps=$(field "$s" tokens_per_s); gf=$(field "$s" gflops)
+  cpu=$(field "$s" cpu_ms_per_step)
   pct=$(awk -v a="$gf" -v b="$ceiling" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   if [ -n "$torch" ]; then
     t=$(grep "\"config\": \"$c\"" "$out/torch.jsonl")
-    ttps=$(field "$t" tokens_per_s); tgf=$(field "$t" gflops)
+    tms=$(field "$t" ms_per_step); ttps=$(field "$t" tokens_per_s); tgf=$(field "$t" gflops); tcpu=$(field "$t" cpu_ms_per_step)
     ratio=$(awk -v a="$tps" -v b="$ttps" 'BEGIN { printf "%.2fx", a / b }')
-  else ttps="n/a"; tgf="n/a"; ratio="n/a"; fi
-  echo "| $c | $tok | $ms | $tps | $gf | $pct | $ttps | $tgf | $ratio |"
+    cratio=$(awk -v a="$cpu" -v b="$tcpu" 'BEGIN { printf "%.2fx", b / a }')
+  else tms="n/a"; ttps="n/a"; tgf="n/a"; tcpu="n/a"; ratio="n/a"; cratio="n/a"; fi
+  echo "| $c | $tok | $ms | $tps | $gf | $pct | $cpu | $tms | $ttps | $tgf | $tcpu | $ratio | $cratio |"
 done
 echo
 echo "KV-cache decoding (LlamaDecoder, config M, greedy, 64-token prompts, 128 new tokens):"

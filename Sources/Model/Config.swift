@@ -91,7 +91,7 @@ public struct LlamaConfig: Equatable, Sendable {
             headDim: optInt("head_dim") ?? hidden / max(1, heads),
             maxPositions: optInt("max_position_embeddings") ?? 2048, ropeTheta: theta,
             rmsNormEps: (obj["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6,
-            tieWordEmbeddings: (obj["tie_word_embeddings"] as? Bool) ?? true)
+            tieWordEmbeddings: (obj["tie_word_embeddings"] as? Bool) ?? false)   // transformers' LlamaConfig default
         c.bosTokenId = optInt("bos_token_id"); c.eosTokenId = optInt("eos_token_id"); c.padTokenId = optInt("pad_token_id")
         try c.validate()
         return c

@@ -219,6 +219,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(try LlamaConfig.parse(Data(c.json().utf8)), c)
         let old = hf5.replacingOccurrences(of: "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000.0}", with: "\"rope_theta\":250000")
         XCTAssertEqual(try LlamaConfig.parse(Data(old.utf8)).ropeTheta, 250000)
+        let noTie = hf5.replacingOccurrences(of: ",\"tie_word_embeddings\":false", with: "")
+        XCTAssertFalse(try LlamaConfig.parse(Data(noTie.utf8)).tieWordEmbeddings, "absent means untied, as in transformers")
         XCTAssertThrowsError(try LlamaConfig.parse(Data(hf5.replacingOccurrences(of: "\"num_key_value_heads\":2", with: "\"num_key_value_heads\":3").utf8)))
         XCTAssertThrowsError(try LlamaConfig.parse(Data("{\"hidden_size\":4}".utf8))) { XCTAssert("\($0)".contains("missing")) }
     }
