@@ -48,8 +48,8 @@ final class TrainTests: XCTestCase {
         let c = core(s, B: 4, T: 32)
         var last = 0.0
         let start = Date()
-        let sched = LRSchedule.cosine(lr: 1e-2, warmup: 10, totalSteps: 300, minLR: 1e-3)
-        for step in 0..<300 { last = try c.trainStep(lr: Float(sched.lr(at: step))).loss }
+        let sched = LRSchedule.cosine(lr: 1e-2, warmup: 10, totalSteps: 600, minLR: 1e-3)
+        for step in 0..<600 { last = try c.trainStep(lr: Float(sched.lr(at: step))).loss }
         XCTAssertLessThan(last, 0.05, "final loss \(last)")
         XCTAssertLessThan(Date().timeIntervalSince(start), 60)
     }
