@@ -100,7 +100,7 @@ $(DEMO)/mix.jsonl.zst: $(DEMO)/kept.jsonl.zst $(DEMO)/rft.jsonl.zst $(BIN)/st-mi
 
 ## bench: speed benchmarks; results go to BENCHMARKS.md by hand
 bench: build
-	@for f in bench/*.sh; do bash $$f || exit 1; done
+	@for f in bench/*.sh; do TORCH_PYTHON=$(TORCH_PYTHON) bash $$f || exit 1; done
 
 ## help: list targets and variables
 help:
