@@ -102,6 +102,10 @@ $(DEMO)/mix.jsonl.zst: $(DEMO)/kept.jsonl.zst $(DEMO)/rft.jsonl.zst $(BIN)/st-mi
 bench: build
 	@for f in bench/*.sh; do TORCH_PYTHON=$(TORCH_PYTHON) bash $$f || exit 1; done
 
+## check-full: the heavy checks make test leaves out (full MBPP conformance, transformers round trip)
+.PHONY: check-full
+check-full: build
+
 ## help: list targets and variables
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  /'
