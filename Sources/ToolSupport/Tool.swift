@@ -15,7 +15,7 @@ import Darwin
 /// Options every tool spells the same way.
 public struct CommonOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp(
-        "Write to this file instead of stdout; a name ending in .zst is zstd-compressed. The file appears only when the tool succeeds.",
+        "Where to write: a file instead of stdout (a name ending in .zst is zstd-compressed), or for st-train and st-tasks a directory. It appears only when the tool succeeds.",
         valueName: "path"))
     public var output: String?
 
