@@ -178,3 +178,22 @@ public final class Packer {
         return rows
     }
 }
+
+extension Packer {
+    /// Every remaining row, in micro-batches of B rows; the last batch is filled up with padding rows (no
+    /// targets). How st-train's --val and st-eval --loss lay out the examples they measure.
+    public func batches(rows B: Int) -> [[Row]] {
+        var out: [[Row]] = [], cur: [Row] = []
+        while true {
+            var r = Row(T: T)
+            if !fill(&r) { break }
+            cur.append(r)
+            if cur.count == B { out.append(cur); cur = [] }
+        }
+        if !cur.isEmpty {
+            while cur.count < B { var r = Row(T: T); r.tokens = .init(repeating: pad, count: T); cur.append(r) }
+            out.append(cur)
+        }
+        return out
+    }
+}
