@@ -59,17 +59,20 @@ public func measureLoss(modelDirectory dir: String, reader: JSONLReader, names: 
     // file order, packed, the objective is plain next-token prediction (no random cuts: the seed is unused)
     let packer = Packer(transformer: Transformer(store: store, mix: ObjectiveMix([(.causal, 1)]), seed: 0),
                         context: o.context, pack: true, shuffle: false, maxEpochs: 1)
-    let batches = packer.batches(rows: o.batch)
-    var res = LossResult()
-    res.report = r
-    for rows in batches {
+    var tokens = 0, weight = 0.0
+    // rows are packed batch by batch as the model reads them, and counted on the way
+    let batches = packer.batchSequence(rows: o.batch).lazy.map { rows -> [Row] in
         for row in rows {
-            res.tokens += row.lossPositions
-            for t in 0..<row.targets.count where row.targets[t] >= 0 { res.weight += Double(row.weights[t]) }
+            tokens += row.lossPositions
+            for t in 0..<row.targets.count where row.targets[t] >= 0 { weight += Double(row.weights[t]) }
         }
+        return rows
     }
     let core = TrainCore(model: model, packer: packer, batch: o.batch, accum: 1)
+    var res = LossResult()
+    res.report = r
     res.loss = core.evaluate(batches)
+    res.tokens = tokens; res.weight = weight
     if !res.loss.isFinite { throw ToolInputError("\(dir): the loss is \(res.loss) (a broken model?)") }
     return res
 }
