@@ -184,3 +184,26 @@ final class CodePointTests: XCTestCase {
         }
     }
 }
+
+final class HashTests: XCTestCase {
+    /// The contiguous fast path and the byte-at-a-time path agree for every length around the word size.
+    func testContiguousAndGenericPathsAgree() {
+        let bytes: [UInt8] = (0..<40).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for n in 0...bytes.count {
+            let fast = Hash128(Array(bytes.prefix(n)), seed: 3)
+            let slow = Hash128(AnySequenceCollection(bytes.prefix(n)), seed: 3)
+            XCTAssertEqual(fast, slow, "length \(n)")
+        }
+        XCTAssertNotEqual(Hash128([1, 2, 3]), Hash128([1, 2, 3, 0]))
+    }
+}
+
+/// A collection without contiguous storage, to exercise the generic path.
+struct AnySequenceCollection: Collection {
+    let base: [UInt8]
+    init<S: Sequence>(_ s: S) where S.Element == UInt8 { base = Array(s) }
+    var startIndex: Int { 0 }
+    var endIndex: Int { base.count }
+    subscript(i: Int) -> UInt8 { base[i] }
+    func index(after i: Int) -> Int { i + 1 }
+}
