@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Filter", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
         .target(name: "Verify", dependencies: ["Streams", "MathText"], swiftSettings: fast),
-        .target(name: "Eval", dependencies: ["Streams", "MathText"], swiftSettings: fast),
+        .target(name: "Eval", dependencies: ["Streams", "MathText", "Train", "Model", "Tensor"], swiftSettings: fast),
         // The embedded tasks and corpora (generated, deterministic by seed).
         .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
         // System library: Debian's OpenBLAS (libopenblas-dev), found through pkg-config.
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "FilterTests", dependencies: ["Filter", "Streams", "MathText"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Streams", "MathText"]),
         .testTarget(name: "MathTextTests", dependencies: ["MathText"]),
-        .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams"]),
+        .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams", "Train", "Model", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),

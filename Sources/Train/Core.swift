@@ -117,8 +117,9 @@ public final class TrainCore {
         return res
     }
 
-    /// Mean loss (weighted, over loss tokens) of pre-packed rows, in micro-batches of B rows.
-    public func evaluate(_ batches: [[Row]]) -> Double {
+    /// Mean loss (weighted, over loss tokens) of pre-packed rows, in micro-batches of B rows (an array, or a
+    /// sequence that packs them as it goes).
+    public func evaluate<S: Sequence>(_ batches: S) -> Double where S.Element == [Row] {
         var sum = 0.0, total = 0.0
         for rs in batches {
             let w = load(rs)

@@ -178,3 +178,24 @@ public final class Packer {
         return rows
     }
 }
+
+extension Packer {
+    /// Every remaining row, in micro-batches of B rows; the last batch is filled up with padding rows (no
+    /// targets). How st-train's --val and st-eval --loss lay out the examples they measure.
+    public func batches(rows B: Int) -> [[Row]] { Array(batchSequence(rows: B)) }
+
+    /// The same batches, packed one at a time as they are read (memory for one batch only).
+    public func batchSequence(rows B: Int) -> AnySequence<[Row]> {
+        AnySequence(AnyIterator { [self] in
+            var cur: [Row] = []
+            while cur.count < B {
+                var r = Row(T: T)
+                if !fill(&r) { break }
+                cur.append(r)
+            }
+            if cur.isEmpty { return nil }
+            while cur.count < B { var r = Row(T: T); r.tokens = .init(repeating: pad, count: T); cur.append(r) }
+            return cur
+        })
+    }
+}

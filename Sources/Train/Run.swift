@@ -220,17 +220,7 @@ public final class TrainRun {
         if let vs = valStore {
             let vp = Packer(transformer: Transformer(store: vs, mix: o.valObjective, fim: o.fim, seed: o.seed),
                             context: o.context, pack: o.pack, window: o.packWindow, shuffle: false, maxEpochs: 1)
-            var cur: [Row] = []
-            while true {
-                var r = Row(T: o.context)
-                if !vp.fill(&r) { break }
-                cur.append(r)
-                if cur.count == o.batch { valBatches.append(cur); cur = [] }
-            }
-            if !cur.isEmpty {
-                while cur.count < o.batch { var r = Row(T: o.context); r.tokens = .init(repeating: tok.pad, count: o.context); cur.append(r) }
-                valBatches.append(cur)
-            }
+            valBatches = vp.batches(rows: o.batch)
         }
         let valEvery = valStore == nil ? 0 : (o.valEvery ?? max(1, (totalSteps + 9) / 10))
         if o.keep == .best && valStore == nil { throw ToolInputError("--keep best needs --val") }

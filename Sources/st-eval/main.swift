@@ -4,14 +4,17 @@ import ArgumentParser
 import Eval
 import Streams
 import ToolSupport
+import Train
 #if canImport(Glibc)
 import Glibc
 #endif
 
+extension LongPolicy: ExpressibleByArgument {}
+
 struct EvalCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "st-eval",
-        abstract: "Measure verified samples: pass@k, maj@k, coverage, diversity, fpr, compute; compare runs.",
+        abstract: "Measure verified samples (pass@k, maj@k, coverage, diversity, fpr, compute; compare runs), or a model's loss.",
         discussion: """
         Reads st-verify output (JSON Lines, zstd or plain) and reports, overall, per method and per value of \
         each --by field: pass@K (the unbiased estimator of Chen et al.), greedy accuracy, maj@K, coverage@K, \
@@ -27,6 +30,14 @@ struct EvalCommand: ToolCommand {
         The JSON document goes to stdout or -o; the table to stderr, or to stdout with --table. Keys and rules \
         are documented in docs/st-eval.md.
 
+        With --loss DATA --model DIR, st-eval instead measures the model's mean token loss (nats per scored \
+        token) and perplexity on DATA, with st-train's rules: a {"text"} document is scored on every token \
+        after <bos> and on <eos>, a {"prompt","completion"} pair on its completion and <eos> only (the prompt \
+        is context), each token weighted by its example's weight; --context, --long and the field flags as in \
+        st-train. It is computed by st-train's own validation code, so with the same --context and --batch it \
+        equals st-train's val_loss for that data. One dataset (--loss is repeatable: the files are read as one) \
+        and one model per call; the result is the same for any --threads.
+
         EXAMPLES:
           # pass@1,4,16, maj@16, coverage and diversity of one run, per method and per difficulty
           st-eval verified.jsonl.zst --k 1,4,16 --by level
@@ -36,11 +47,15 @@ struct EvalCommand: ToolCommand {
           st-eval weak=wc.jsonl.zst strong=se.jsonl.zst --table
           # one number for a script
           st-eval verified.jsonl.zst -q | jq '.inputs[0].all["pass@1"]'
+          # mean loss and perplexity of a model on held-out pairs (completion tokens only)
+          st-eval --loss val.jsonl.zst --model round-1/model -o loss.json
+          # the same measurement as st-train --val with --context 512 --batch 4
+          st-eval --loss val.jsonl.zst --model round-1/model --context 512 --batch 4 -q | jq .loss
 
         EXIT STATUS:
           0   success
-          1   bad input (no verdict, a duplicated sample, an empty input, ...) or a failed write
-          64  usage error
+          1   bad input (no verdict, a duplicated sample, an empty input, a prompt without a completion, a missing or incompatible --model, ...) or a failed write
+          64  usage error (an unknown option, --k 0, --loss without --model, ...)
         """)
 
     @Argument(help: ArgumentHelp(
@@ -89,9 +104,54 @@ struct EvalCommand: ToolCommand {
         valueName: "list"))
     var plotMetrics: String?
 
+    // --loss
+    @Option(name: .customLong("loss"), help: ArgumentHelp(
+        "Measure the loss of --model on these examples instead of reading samples (repeatable: one dataset; '-' is stdin).",
+        valueName: "data"))
+    var lossData: [String] = []
+
+    @Option(help: ArgumentHelp("--loss: the model directory (config.json, model.safetensors, st-tokenizer.json).",
+                               valueName: "dir"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("--loss: tokens per row, as st-train's --context (default 256).", valueName: "n"))
+    var context: Int?
+
+    @Option(help: ArgumentHelp("--loss: rows per forward pass, as st-train's --batch (default 8).", valueName: "n"))
+    var batch: Int?
+
+    @Option(help: ArgumentHelp("--loss: examples longer than the context: truncate (default) or skip.", valueName: "policy"))
+    var long: LongPolicy?
+
+    @Option(name: .customLong("text-field"), help: ArgumentHelp("--loss: field of a document's text (default text).", valueName: "name"))
+    var textField: String?
+    @Option(name: .customLong("prompt-field"), help: ArgumentHelp("--loss: field of a pair's prompt (default prompt).", valueName: "name"))
+    var promptField: String?
+    @Option(name: .customLong("completion-field"), help: ArgumentHelp("--loss: field of a pair's completion (default completion).", valueName: "name"))
+    var completionField: String?
+    @Option(name: .customLong("weight-field"), help: ArgumentHelp("--loss: field of an example's loss weight (default weight).", valueName: "name"))
+    var weightField: String?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
+        if lossData.isEmpty {
+            let lossOnly: [(String, Bool)] = [("--model", model != nil), ("--context", context != nil), ("--batch", batch != nil),
+                ("--long", long != nil), ("--text-field", textField != nil), ("--prompt-field", promptField != nil),
+                ("--completion-field", completionField != nil), ("--weight-field", weightField != nil)]
+            if let (name, _) = lossOnly.first(where: { $0.1 }) { throw ValidationError("\(name) goes with --loss DATA") }
+        } else {
+            if model == nil { throw ValidationError("--loss needs --model DIR") }
+            if !inputs.isEmpty {
+                throw ValidationError("--loss measures a model; give its data with --loss (repeatable), not as input '\(inputs[0])'")
+            }
+            let sampleOnly: [(String, Bool)] = [("--k", kList != nil), ("--by", !byFields.isEmpty), ("--id", idField != nil),
+                ("--plot", plot != nil), ("--plot-metrics", plotMetrics != nil)]
+            if let (name, _) = sampleOnly.first(where: { $0.1 }) { throw ValidationError("\(name) cannot be combined with --loss") }
+            if let c = context, c < 1 { throw ValidationError("--context must be at least 1") }
+            if let b = batch, b < 1 { throw ValidationError("--batch must be at least 1") }
+            if lossData.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin ('-') can be given only once") }
+        }
         if let k = kList {
             let parts = k.split(separator: ",", omittingEmptySubsequences: false)
             if parts.isEmpty || parts.contains(where: { Int($0).map { $0 < 1 } ?? true }) {
@@ -106,6 +166,7 @@ struct EvalCommand: ToolCommand {
     }
 
     func run() throws {
+        if !lossData.isEmpty { return try runLoss() }
         let tool = Self.toolName
         let specs = try parseInputs(inputs)
         var load = LoadOptions()
@@ -178,6 +239,42 @@ struct EvalCommand: ToolCommand {
         if table {
             try writeText(text, to: nil)
         } else if !common.quiet {
+            fputs(text, stderr)
+        }
+    }
+}
+
+extension EvalCommand {
+    func runLoss() throws {
+        let tool = Self.toolName
+        var o = LossOptions()
+        o.context = context ?? 256
+        o.batch = batch ?? 8
+        o.long = long ?? .truncate
+        o.threads = common.threadCount
+        if let f = textField { o.fields.text = f }
+        if let f = promptField { o.fields.prompt = f }
+        if let f = completionField { o.fields.completion = f }
+        if let f = weightField { o.fields.weight = f }
+        let dir = model!
+        let reader = try openInputs(lossData, tool: tool, common: common)
+        let names = lossData.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
+        let quiet = common.quiet
+        let r = try measureLoss(modelDirectory: dir, reader: reader, names: names, options: o,
+                                warn: { if !quiet { warn(tool, $0) } })
+        if common.verbose {
+            note(tool, "\(dir): \(r.report.examples) examples (\(r.report.documents) documents, \(r.report.pairs) pairs), "
+                + "\(r.tokens) scored tokens, context \(o.context), batch \(o.batch)")
+        }
+        if !table || common.output != nil {
+            let w = try JSONLWriter(path: common.output)
+            try w.write(lossReport(r, model: dir, data: lossData, options: o))
+            try w.commit()
+        }
+        let text = renderLossTable(r, model: dir, data: names)
+        if table {
+            try writeText(text, to: nil)
+        } else if !quiet {
             fputs(text, stderr)
         }
     }
