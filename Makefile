@@ -67,25 +67,23 @@ check-man: build
 	  $(BIN)/st-man $(BIN)/$$t | diff -q - man/man1/$$t.1 >/dev/null || \
 	  { echo "man/man1/$$t.1 is out of date: run 'make man'" >&2; exit 1; }; done; echo "man pages up to date"
 
-## demo: the default demo on embedded data (a data-plane demo until the self-training rounds land)
+## demo: the default demo: a self-training round on the embedded tasks (make rounds with its defaults)
 demo: build
+	@$(MAKE) --no-print-directory rounds
+	@echo "demo: every file is under $(RUN)/ (zstdcat FILE | jq); the table above is $(RUN)/rounds.json, the plot $(RUN)/rounds.svg"
+
+## demo-data: the data-plane demo: st-filter and st-mix on synthetic verified samples (seconds)
+demo-data: build
 	@$(MAKE) --no-print-directory demo-files
 	@bash scripts/demo-report.sh $(DEMO)
 
-## data: generate the embedded tasks, seed set and corpora into data/generated (st-tasks)
-.PHONY: data
-data: build
-	@$(MAKE) --no-print-directory data/generated/MANIFEST.json
-data/generated/MANIFEST.json: $(BIN)/st-tasks
-	st-tasks -o data/generated --seed $(SEED)
-
-# The demo is a chain of file targets: samples -> kept -> deduped -> mix. Re-running rebuilds only what
-# changed; every step writes under a temporary name, so an interrupted run leaves nothing half-made.
-DEMO       := out/demo
+# The data-plane demo is a chain of file targets: samples -> kept -> deduped -> mix. Re-running rebuilds only
+# what changed; every step writes under a temporary name, so an interrupted run leaves nothing half-made.
+DEMO       := out/demo-data
 DEMO_N     ?= 4096
 DEMO_CAP   ?= 4
 SEED       ?= 1
-.PHONY: demo-files
+.PHONY: demo-files demo-data
 demo-files: $(DEMO)/mix.jsonl.zst
 
 $(DEMO)/samples.jsonl.zst: data/synthetic-samples.awk
