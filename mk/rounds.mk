@@ -166,4 +166,4 @@ EVALS := $(foreach n,0 $(ROUND_IDS),$(RUN)/round-$(n)/eval.json)
 $(RUN)/rounds.json: $(EVALS)
 	@mkdir -p $(@D)
 	st-eval $(foreach n,0 $(ROUND_IDS),round-$(n)=$(RUN)/round-$(n)/eval-verified.jsonl.zst) --k 1 \
-	  --table --plot $(RUN)/rounds.svg -o $@
+	  --table --plot $(RUN)/rounds.svg --plot-metrics greedy -o $@
