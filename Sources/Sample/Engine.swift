@@ -30,13 +30,6 @@ public struct SampleOptions {
     public init() {}
 }
 
-/// What a finished sample carries to the output.
-struct Finished {
-    let problem: Int          // index of the problem's job group, for ordering
-    let ordinal: Int          // global order key
-    let fields: [(String, JSON)]
-}
-
 /// One (problem, method) prompt and the state of its samples.
 final class PromptJob {
     let record: JSONRecord
@@ -136,16 +129,12 @@ public final class SampleEngine {
         return ids
     }
 
-    static func problemID(_ r: JSONRecord, field: String?, ordinal: Int) -> String {
+    /// The problem id: the first of `id`, `task_id`, `problem_id`, `unique_id` present (or `field`); nil if none.
+    public static func problemID(_ r: JSONRecord, field: String?) -> String? {
         for f in field.map({ [$0] }) ?? ["id", "task_id", "problem_id", "unique_id"] {
             if let v = r[f] { return v.string ?? v.serialized() }
         }
-        return "#\(ordinal)"
-    }
-
-    /// The problem id of a record (for --resume, which has no ordinal to fall back on).
-    public static func problemIDPublic(_ r: JSONRecord, field: String?) -> String {
-        problemID(r, field: field, ordinal: -1)
+        return nil
     }
 
     /// The random stream of one sample.
@@ -156,8 +145,7 @@ public final class SampleEngine {
 
     /// Samples every problem of `reader` and writes the records to `writer`. `existing` holds samples already
     /// in the output (--resume), keyed by "id\0method\0sample"; they are written in place, not redrawn.
-    public func run(reader: JSONLReader, writer: JSONLWriter, existing: [String: JSONRecord] = [:],
-                    progress: ((Int, Int) -> Void)? = nil) throws {
+    public func run(reader: JSONLReader, writer: JSONLWriter, existing: [String: JSONRecord] = [:]) throws {
         var queue: [PromptJob] = []          // jobs whose samples have not all started
         var active: [Active] = []
         var freeSlots = Array((0..<options.batch).reversed())
@@ -167,7 +155,6 @@ public final class SampleEngine {
         var nextOut = 0
         var ordinal = 0, problemIndex = 0
         var inputDone = false
-        var samplesWritten = 0
 
         func readJobs() throws {
             // Keep a few prompts ahead so free slots never wait on input.
@@ -176,7 +163,7 @@ public final class SampleEngine {
                 defer { problemIndex += 1 }
                 if let s = options.shard, problemIndex % s.count != s.index { continue }
                 let rec = r.copy()
-                let id = SampleEngine.problemID(rec, field: options.idField, ordinal: problemIndex)
+                let id = SampleEngine.problemID(rec, field: options.idField) ?? "#\(problemIndex)"
                 for (mi, m) in options.methods.enumerated() {
                     let tokens: [Int32]
                     let pieces: [PromptPiece]
@@ -220,7 +207,6 @@ public final class SampleEngine {
                 if entry.sample < 0 { try writer.write(entry.job.record) }
                 else { try writer.write(entry.job.record, setting: fields) }
                 nextOut += 1
-                samplesWritten += 1
             }
         }
 
@@ -332,7 +318,6 @@ public final class SampleEngine {
                 }
             }
             active = still
-            progress?(samplesWritten, order.count)
         }
         try flush()
         precondition(done.isEmpty && nextOut == order.count, "sampling ended with unwritten samples")

@@ -161,7 +161,10 @@ struct STSample: ToolCommand {
                 if let t = r["temperature"]?.double, t != temperature {
                     throw DataError(file: old.file, line: old.line, message: "made with --temperature \(t); --resume needs the same settings")
                 }
-                let id = SampleEngine.problemIDPublic(r, field: idField)
+                guard let id = SampleEngine.problemID(r, field: idField) else {
+                    throw DataError(file: old.file, line: old.line,
+                                    message: "--resume needs problem ids (id, task_id, problem_id, unique_id, or --id-field)")
+                }
                 existing["\(id)\u{0}\(m)\u{0}\(s)"] = r.copy()
             }
         }
