@@ -147,6 +147,22 @@ public final class JSONRecord {
         return t
     }
 
+    /// Calls `body` for each top-level member in order with the raw bytes of its key (quotes included) and
+    /// of its value, and the key's tape index.
+    public func forEachMember(_ body: (_ keyToken: Int, _ rawKey: UnsafeBufferPointer<UInt8>,
+                                       _ rawValue: UnsafeBufferPointer<UInt8>) -> Void) {
+        let toks = parser.tokens
+        bytes.withUnsafeBufferPointer { b in
+            var i = 1
+            while i < Int(toks[0].next) {
+                let v = i + 1
+                body(i, UnsafeBufferPointer(rebasing: b[Int(toks[i].start)..<Int(toks[i].end)]),
+                     UnsafeBufferPointer(rebasing: b[Int(toks[v].start)..<Int(toks[v].end)]))
+                i = Int(toks[v].next)
+            }
+        }
+    }
+
     /// Tape index of the member `key` of object token `t`.
     public func member(of t: Int, _ key: String) -> Int? {
         child(of: t, .key(key))

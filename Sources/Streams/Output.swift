@@ -268,27 +268,16 @@ public final class JSONLWriter {
     /// Writes a record's members selected and renamed by `shape`, copying each kept value's bytes as they are.
     public func write(_ record: JSONRecord, keeping shape: (String) -> String?) throws {
         scratch.bytes.removeAll(keepingCapacity: true)
-        let toks = record.tokens
         scratch.append(UInt8(ascii: "{"))
         var first = true
-        record.bytes.withUnsafeBufferPointer { b in
-            var i = 1
-            while i < Int(toks[0].next) {
-                let v = i + 1
-                let key = record.string(at: i)
-                if let name = shape(key) {
-                    if !first { scratch.append(UInt8(ascii: ",")) }
-                    first = false
-                    if name == key {
-                        scratch.append(UnsafeBufferPointer(rebasing: b[Int(toks[i].start)..<Int(toks[i].end)]))
-                    } else {
-                        scratch.writeString(name)
-                    }
-                    scratch.append(UInt8(ascii: ":"))
-                    scratch.append(UnsafeBufferPointer(rebasing: b[Int(toks[v].start)..<Int(toks[v].end)]))
-                }
-                i = Int(toks[v].next)
-            }
+        record.forEachMember { keyToken, rawKey, rawValue in
+            let key = record.string(at: keyToken)
+            guard let name = shape(key) else { return }
+            if !first { scratch.append(UInt8(ascii: ",")) }
+            first = false
+            if name == key { scratch.append(rawKey) } else { scratch.writeString(name) }
+            scratch.append(UInt8(ascii: ":"))
+            scratch.append(rawValue)
         }
         scratch.append(UInt8(ascii: "}"))
         scratch.append(0x0A)
@@ -305,25 +294,19 @@ public final class JSONLWriter {
     }
 
     private func rebuild(_ record: JSONRecord, into w: inout ByteWriter, setting fields: [(String, JSON)]) {
-        let toks = record.tokens
         var used = [Bool](repeating: false, count: fields.count)
         w.append(UInt8(ascii: "{"))
         var first = true
-        record.bytes.withUnsafeBufferPointer { b in
-            var i = 1
-            while i < Int(toks[0].next) {
-                let v = i + 1
-                if !first { w.append(UInt8(ascii: ",")) }
-                first = false
-                w.append(UnsafeBufferPointer(rebasing: b[Int(toks[i].start)..<Int(toks[i].end)]))
-                w.append(UInt8(ascii: ":"))
-                if let k = fields.indices.first(where: { !used[$0] && record.stringEquals(i, fields[$0].0) }) {
-                    used[k] = true
-                    w.write(fields[k].1)
-                } else {
-                    w.append(UnsafeBufferPointer(rebasing: b[Int(toks[v].start)..<Int(toks[v].end)]))
-                }
-                i = Int(toks[v].next)
+        record.forEachMember { keyToken, rawKey, rawValue in
+            if !first { w.append(UInt8(ascii: ",")) }
+            first = false
+            w.append(rawKey)
+            w.append(UInt8(ascii: ":"))
+            if let k = fields.indices.first(where: { !used[$0] && record.stringEquals(keyToken, fields[$0].0) }) {
+                used[k] = true
+                w.write(fields[k].1)
+            } else {
+                w.append(rawValue)
             }
         }
         for (k, (key, value)) in fields.enumerated() where !used[k] {
