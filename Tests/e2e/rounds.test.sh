@@ -3,7 +3,7 @@
 # only what they shape, and SHARDS with a LAUNCH prefix give the samples of the unsharded run.
 . "$ST_ROOT/Tests/e2e/lib.sh"
 mini=(ROUNDS=1 N=2 TRAIN_PROBLEMS=10 EVAL_PROBLEMS=6 HIDDEN=32 LAYERS=1 HEADS=2 PRETRAIN_STEPS=4 SFT_STEPS=4 STEPS=4
-      MAX_TOKENS=32 "TASK_FLAGS=--corpus-bytes 20000 --arith-train 30 --arith-val 4 --arith-test 8 --arith-transfer 4 --funcs-train 4 --funcs-val 2 --funcs-test 2 --seed-size 8")
+      MAX_TOKENS=32 "TASK_FLAGS=--corpus-bytes 20000 --arith-train 30 --arith-val 4 --arith-test 8 --arith-transfer 16 --funcs-train 4 --funcs-val 2 --funcs-test 2 --seed-size 8")
 mk() { make -s --no-print-directory -C "$ST_ROOT" "$@" "${mini[@]}"; }
 
 mk rounds RUN="$PWD/a" > a.log 2>&1 || { cat a.log; die "rounds failed"; }
@@ -11,13 +11,16 @@ for f in data/MANIFEST.json corpus.jsonl.zst base/config.json base/model.safeten
          round-0/eval-samples.jsonl.zst round-0/eval-verified.jsonl.zst round-0/eval.json \
          round-1/samples.jsonl.zst round-1/verified.jsonl.zst round-1/kept.jsonl.zst round-1/train.jsonl.zst \
          round-1/model/config.json round-1/eval-samples.jsonl.zst round-1/eval-verified.jsonl.zst round-1/eval.json \
-         rounds.json rounds.svg; do
+         control/model/config.json control/eval.json rounds.json rounds.svg; do
   [ -s "a/$f" ] || die "missing a/$f"
 done
 for f in a/*.jsonl.zst a/round-*/*.jsonl.zst; do zstdcat "$f" | jq -e . > /dev/null || die "$f is not valid JSON Lines"; done
 assert_eq "$(zstdcat a/round-1/samples.jsonl.zst | wc -l)" 40   # 10 problems x 2 methods x N=2
+# the default rounds train on the held-out family's problems after the EVAL_PROBLEMS evaluation problems
+assert_eq "$(zstdcat a/problems-eval.jsonl.zst | jq -r .id | tr '\n' ' ')" "$(zstdcat a/data/arith-transfer.jsonl.zst | head -6 | jq -r .id | tr '\n' ' ')"
+assert_eq "$(zstdcat a/problems-train.jsonl.zst | jq -r .id | head -1)" "$(zstdcat a/data/arith-transfer.jsonl.zst | sed -n 7p | jq -r .id)"
 assert_eq "$(zstdcat a/round-1/verified.jsonl.zst | jq -r 'has("verdict")' | sort -u)" true
-jq -e '.inputs | length == 2' a/rounds.json > /dev/null || die "rounds.json"
+jq -e '[.inputs[].label] == ["round-0", "round-1", "control"]' a/rounds.json > /dev/null || die "rounds.json"
 rsvg-convert a/rounds.svg -o a/rounds.png || die "invalid SVG"
 grep -q 'round-1' a.log || die "no table printed"
 
