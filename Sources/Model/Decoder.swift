@@ -29,7 +29,7 @@ public final class LlamaDecoder {
         self.model = model; self.slots = slots; self.maxTokens = maxTokens
         self.maxLen = min(maxLen ?? c.maxPositions, c.maxPositions)
         layerCache = 2 * slots * c.numKVHeads * self.maxLen * c.headDim
-        cache = FloatBuffer(count: c.numLayers * layerCache)
+        cache = FloatBuffer(count: c.numLayers * layerCache, hugePages: false)   // touched only where used
         let n = maxTokens, C = c.hiddenSize
         var l = Layout()
         x = l.add("x", [n, C]).offset
@@ -98,14 +98,8 @@ public final class LlamaDecoder {
                     let i = ih / H, h = ih % H, kvh = h / G
                     let q = qp + i * QKV + h * D
                     let base = (Int(slotp[i]) * KV + kvh) * L * D
-                    let e = Int(endp[i])
-                    let s = scp.p + ih * L
-                    // s = scale * K q;  y = V^T softmax(s)   (K, V: (e, D) rows of this slot and head)
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(e), Int32(D), scale, kc + base, Int32(D), q, 1, 0, s, 1)
-                    let m = vmax(s, e)
-                    let sum = vexpShiftSum(s, m, e)
-                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(e), Int32(D), 1 / sum, vc + base, Int32(D), s, 1, 0,
-                                aop.p + i * H * D + h * D, 1)
+                    cachedAttention(aop.p + i * H * D + h * D, q, kc + base, vc + base, Int(endp[i]), D, scale,
+                                    scp.p + ih * L)
                 }
             }
             mm(w(xn), w(ao), p(lw.o), n, H * D, C)

@@ -69,7 +69,22 @@ struct Active {
     var flops: Double
 }
 
+/// Where a run's time went (st-sample -v prints it): prompt tokens prefilled, tokens drawn, and the wall time
+/// of each phase.
+public struct SampleStats {
+    public var prefillTokens = 0, prefillSeconds = 0.0
+    public var decodeSteps = 0, decodeSeconds = 0.0
+    public var generatedTokens = 0
+}
+
+@inline(__always) func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
 public final class SampleEngine {
+    public private(set) var stats = SampleStats()
     public let model: LlamaModel
     public let tokenizer: ByteTokenizer
     public let modelID: String
@@ -214,6 +229,8 @@ public final class SampleEngine {
         // it may take the fast (BLAS) path; decode steps, whose neighbours vary, use the exact one.
         let chunkSize = SampleEngine.prefillChunk
         func prefill(_ job: PromptJob, slot: Int) throws {
+            let t0 = monotonicSeconds()
+            defer { stats.prefillTokens += job.tokens.count; stats.prefillSeconds += monotonicSeconds() - t0 }
             var start = 0
             var last: UnsafePointer<Float>? = nil
             while start < job.tokens.count {
@@ -284,6 +301,7 @@ public final class SampleEngine {
                                rng: SampleEngine.stream(seed: options.seed, problem: job.problemID, method: job.method.name, sample: s),
                                position: job.tokens.count, flops: job.prefillFlops / Double(job.samples.count))
                 let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng) }
+                stats.generatedTokens += 1
                 if job.started {
                     freePromptSlots.append(job.promptSlot!)
                     job.promptSlot = nil
@@ -303,6 +321,9 @@ public final class SampleEngine {
                 continue
             }
             // One decode step over every active sample.
+            let t0 = monotonicSeconds()
+            defer { stats.decodeSteps += 1; stats.decodeSeconds += monotonicSeconds() - t0 }
+            stats.generatedTokens += active.count
             let logits = try decoder.forward(tokens: active.map(\.pending), slots: active.map { Int32($0.slot) },
                                              positions: active.map { Int32($0.position) })
             var still: [Active] = []

@@ -7,7 +7,7 @@
 // sums over c in steps of 16 (fused multiply-add), a fixed reduction tree, then the tail in order — whatever
 // tile the element falls in, whatever M is, and whichever thread computes it.
 
-@inline(__always) private func reduce16(_ v: SIMD16<Float>) -> Float {
+@inline(__always) func reduce16(_ v: SIMD16<Float>) -> Float {
     // fixed tree: 16 → 8 → 4 → 2 → 1
     let a = v.lowHalf + v.highHalf
     let b = a.lowHalf + a.highHalf

@@ -43,7 +43,8 @@ struct STSample: ToolCommand {
 
         Batching: up to --batch sequences decode together over a key-value cache; a finished sample's slot \
         takes the next waiting one at once (continuous batching); a prompt is prefilled once and shared by its \
-        n samples.
+        n samples. -v reports where the time went: prompt tokens prefilled and their time, decode steps and \
+        milliseconds per step, and tokens generated per second.
 
         EXAMPLES:
           # 16 chain-of-thought and 16 program samples per training problem
@@ -171,7 +172,15 @@ struct STSample: ToolCommand {
         let writer = try JSONLWriter(path: common.output)
         try engine.run(reader: reader, writer: writer, existing: existing)
         try writer.commit()
-        if common.verbose { note(Self.toolName, "wrote \(writer.records) samples with \(engine.modelID)") }
+        if common.verbose {
+            let st = engine.stats
+            note(Self.toolName, "wrote \(writer.records) samples with \(engine.modelID)")
+            note(Self.toolName, String(format: "prefill: %d prompt tokens in %.3f s; decode: %d steps in %.3f s (%.2f ms per step)",
+                                       st.prefillTokens, st.prefillSeconds, st.decodeSteps, st.decodeSeconds,
+                                       1000 * st.decodeSeconds / Double(max(st.decodeSteps, 1))))
+            note(Self.toolName, String(format: "generated %d tokens at %.0f tokens/s (prefill and decode time)", st.generatedTokens,
+                                       Double(st.generatedTokens) / max(st.prefillSeconds + st.decodeSeconds, 1e-9)))
+        }
     }
 }
 

@@ -25,9 +25,13 @@ for i in $(seq 0 5); do echo "{\"id\":\"p$i\",\"prompt\":\"Question: $i + $i =\"
 run() { st-sample p.jsonl --model "$M" --method raw -n 5 --temperature 1 --top-k 40 --top-p 0.95 --max-tokens 20 --seed 7 "$@"; }
 run --batch 1 --threads 1 -o b1.jsonl
 run --batch 3 --threads 2 -o b3.jsonl
-run --batch 64 -o b64.jsonl.zst
+run --batch 64 -v -o b64.jsonl.zst 2> b64.err
 cmp b1.jsonl b3.jsonl || die "--batch 1 and --batch 3 differ"
 zstdcat b64.jsonl.zst | cmp - b1.jsonl || die "--batch 64 differs"
+# -v: where the time went (6 prompts of 18 tokens prefilled once each; every drawn token, <eos> included)
+grep -q '^st-sample: prefill: 108 prompt tokens in [0-9.]* s; decode: [0-9]* steps' b64.err || die "-v timing: $(cat b64.err)"
+drawn=$(jq -s 'map(.completion_tokens + (if .finish == "stop" then 1 else 0 end)) | add' b1.jsonl)
+grep -q "^st-sample: generated $drawn tokens at [0-9]* tokens/s" b64.err || die "-v tokens ($drawn drawn): $(cat b64.err)"
 assert_eq "$(wc -l < b1.jsonl)" 30
 assert_eq "$(jq -r '[.id, .sample] | @tsv' b1.jsonl | head -3 | tr '\t\n' ':,')" "p0:0,p0:1,p0:2,"
 jq -e '.extra == {"keep":[1,2.50]}' b1.jsonl > /dev/null || die "problem fields not kept"
