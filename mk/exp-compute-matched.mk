@@ -110,23 +110,32 @@ $(CM_OUT)/%-verified.jsonl.zst: $(CM_OUT)/%-samples.jsonl.zst
 $(CM_OUT)/wc-nm-verified.jsonl.zst: $(CM_OUT)/wc-verified.jsonl.zst
 	st-filter --where 'sample < $(CM_N_SE)' $< -o $@
 
+# jq and awk programs of the quality table (Make joins the continued lines with spaces)
+CM_QUALITY_JQ  = [to_entries[] | $$p[.key] as $$P | .value | .k[-1] as $$k | .inputs[0] | {dataset: .label, \
+                  samples_per_problem: $$k, problems: .all.problems, params: $$P, completion_tokens: .all.completion_tokens, \
+                  generated_flops: (2 * $$P * .all.completion_tokens), flops: .all.flops, correct: .all.correct, coverage: .all["coverage@\($$k)"], \
+                  coverage_ci: .all.ci["coverage@\($$k)"], diversity: .all["diversity@\($$k)"], \
+                  diversity_ci: .all.ci["diversity@\($$k)"], fpr: .all.fpr, fpr_n: .all.fpr_n}]
+CM_QUALITY_ROW = .[] | [.dataset, .samples_per_problem, .problems, .generated_flops, .flops, .correct, .coverage * 100, .coverage_ci[0] * 100, \
+                  .coverage_ci[1] * 100, .diversity, .diversity_ci[0], .diversity_ci[1], \
+                  (if .fpr == null then "-" else .fpr * 100 end), .fpr_n] | @tsv
+CM_QUALITY_AWK = { printf "%-7s %6d %9d %11.3e %10.3e %8d %10.1f %5.1f..%5.1f %9.2f %5.2f..%5.2f %6s %6d\n", \
+                   $$1, $$2, $$3, $$4, $$5, $$6, $$7, $$8, $$9, $$10, $$11, $$12, ($$13 == "-" ? "-" : sprintf("%.1f", $$13)), $$14 }
+
 # Data quality. One st-eval over the three datasets at K up to CM_N_SE (number-matched), and each dataset at
-# its own budget; quality.txt puts coverage, diversity and fpr at each dataset's own budget side by side.
+# its own budget; quality.txt puts coverage, diversity and fpr at each dataset's own budget side by side,
+# with the compute spent: 2*P*tokens is the paper's cost (2 x parameters x generated tokens), flops is
+# st-sample's full count (the prompt's prefill, shared by a problem's samples, and attention included).
 $(CM_OUT)/quality.json: $(CM_OUT)/se-verified.jsonl.zst $(CM_OUT)/wc-verified.jsonl.zst $(CM_OUT)/wc-nm-verified.jsonl.zst
 	st-eval se=$(CM_OUT)/se-verified.jsonl.zst wc-nm=$(CM_OUT)/wc-nm-verified.jsonl.zst wc=$(CM_OUT)/wc-verified.jsonl.zst \
 	  --k 1,$(CM_N_SE) --table --plot $(CM_OUT)/quality.svg -o $(CM_OUT)/quality-nm.json > $(CM_OUT)/quality-nm.txt
 	st-eval se=$(CM_OUT)/se-verified.jsonl.zst --k $(CM_N_SE) -q -o $(CM_OUT)/quality-se.json
 	st-eval wc=$(CM_OUT)/wc-verified.jsonl.zst --k $(cm_n_wc) -q -o $(CM_OUT)/quality-wc.json
 	st-eval wc-nm=$(CM_OUT)/wc-nm-verified.jsonl.zst --k $(CM_N_SE) -q -o $(CM_OUT)/quality-wc-nm.json
-	jq -s '[.[] | .k[-1] as $$k | .inputs[0] | {dataset: .label, samples_per_problem: $$k, problems: .all.problems, \
-	    flops: .all.flops, correct: .all.correct, coverage: .all["coverage@\($$k)"], coverage_ci: .all.ci["coverage@\($$k)"], \
-	    diversity: .all["diversity@\($$k)"], diversity_ci: .all.ci["diversity@\($$k)"], fpr: .all.fpr, fpr_n: .all.fpr_n}]' \
-	  $(CM_OUT)/quality-se.json $(CM_OUT)/quality-wc.json $(CM_OUT)/quality-wc-nm.json > $@.tmp
+	jq -s --argjson p "$$(sed 's/p_wc=\([0-9]*\) p_se=\([0-9]*\).*/[\2,\1,\1]/' $(CM_OUT)/n-samples.txt)" '$(CM_QUALITY_JQ)' $(CM_OUT)/quality-se.json $(CM_OUT)/quality-wc.json $(CM_OUT)/quality-wc-nm.json > $@.tmp
 	{ cat $(CM_OUT)/n-samples.txt; \
-	  printf '%-7s %6s %9s %12s %8s %15s %9s %15s %7s %6s\n' dataset n/prob problems flops correct "coverage%" "[95% CI]" diversity "[95% CI]" "fpr%" fpr_n; \
-	  jq -r '.[] | [.dataset, .samples_per_problem, .problems, .flops, .correct, .coverage * 100, (.coverage_ci[0] * 100), (.coverage_ci[1] * 100), \
-	      .diversity, .diversity_ci[0], .diversity_ci[1], (if .fpr == null then "-" else .fpr * 100 end), .fpr_n] | @tsv' $@.tmp \
-	    | awk -F'\t' '{ printf "%-7s %6d %9d %12.3e %8d %15.1f %4.1f..%4.1f %9.2f %6.2f..%5.2f %7s %6d\n", $$1,$$2,$$3,$$4,$$5,$$6,$$7,$$8,$$9,$$10,$$11,$$12,$$13 }'; \
+	  printf '%-7s %6s %9s %11s %10s %8s %10s %12s %9s %12s %6s %6s\n' dataset n/prob problems 2*P*tokens flops correct coverage% "[95% CI]" diversity "[95% CI]" fpr% fpr_n; \
+	  jq -r '$(CM_QUALITY_ROW)' $@.tmp | awk -F'\t' '$(CM_QUALITY_AWK)'; \
 	  echo; echo "number-matched (K <= $(CM_N_SE) for every dataset):"; cat $(CM_OUT)/quality-nm.txt; } > $(CM_OUT)/quality.txt
 	mv $@.tmp $@
 
