@@ -43,7 +43,7 @@ CM_PRETRAIN_STEPS ?= 300
 CM_SFT_STEPS      ?= 1200
 CM_TRAIN_PROBLEMS ?= 300
 CM_N_SE           ?= 4
-CM_FT_STEPS       ?= 600
+CM_FT_STEPS       ?= 400
 CM_EVAL_PROBLEMS  ?= 300
 CM_SEED_MIX       ?= 0
 endif

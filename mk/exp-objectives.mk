@@ -29,7 +29,7 @@ OBJ_HIDDEN   ?= 128
 OBJ_LAYERS   ?= 4
 OBJ_HEADS    ?= 4
 OBJ_CONTEXT  ?= 512
-OBJ_STEPS    ?= 3000
+OBJ_STEPS    ?= 2000
 OBJ_N        ?= 10
 endif
 OBJ_BATCH    ?= 8
