@@ -27,6 +27,9 @@ public struct SampleOptions {
     public var idField: String?
     /// Keep decoding past <eos> (benchmarks that need a fixed length).
     public var ignoreEOS = false
+    /// Prefix-LM decoding (a model trained with st-train --objective prefix-lm): the prompt's tokens attend to
+    /// each other in both directions, as the prompt of a pair does in training; generated tokens are causal.
+    public var prefixLM = false
     public init() {}
 }
 
@@ -114,8 +117,9 @@ public final class SampleEngine {
         self.options = options
         let c = model.config
         vocab = c.vocabSize
+        // a prefix-LM prompt is prefilled in one forward call (every prompt token sees the whole prompt)
         decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
-                               maxTokens: max(options.batch, SampleEngine.prefillChunk))
+                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : SampleEngine.prefillChunk))
         let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
         flopsPerToken = 2 * (Double(c.numLayers) * perLayer + Double(c.hiddenSize * c.vocabSize))
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
@@ -227,10 +231,20 @@ public final class SampleEngine {
 
         // A prompt is prefilled alone, in chunks of a fixed size: the same computation whatever --batch is, so
         // it may take the fast (BLAS) path; decode steps, whose neighbours vary, use the exact one.
+        // A prefix-LM prompt is one forward call, its tokens attending to the whole prompt (kvEnd = its length).
         let chunkSize = SampleEngine.prefillChunk
         func prefill(_ job: PromptJob, slot: Int) throws {
             let t0 = monotonicSeconds()
             defer { stats.prefillTokens += job.tokens.count; stats.prefillSeconds += monotonicSeconds() - t0 }
+            if options.prefixLM {
+                let L = job.tokens.count
+                let last = try decoder.forward(tokens: job.tokens, slots: [Int32](repeating: Int32(slot), count: L),
+                                               positions: (0..<L).map { Int32($0) },
+                                               kvEnd: [Int32](repeating: Int32(L), count: L), exact: false)
+                job.firstLogits = Array(UnsafeBufferPointer(start: last + (L - 1) * vocab, count: vocab))
+                job.prefillFlops = Double(L) * flopsPerToken + attentionFlopsPerPosition * Double(L) * Double(L)
+                return
+            }
             var start = 0
             var last: UnsafePointer<Float>? = nil
             while start < job.tokens.count {

@@ -35,7 +35,9 @@ struct STSample: ToolCommand {
         random stream keyed by --seed, problem id, method and sample index, and a token's logits do not depend \
         on the batch, so output is byte-identical for any --batch or --threads, and --shard or --resume runs \
         reproduce exactly the samples of one big run. The problem id is the first of id, task_id, \
-        problem_id, unique_id present (or --id-field), else the record's position.
+        problem_id, unique_id present (or --id-field), else the record's position. --prefix-lm decodes as a \
+        model trained with st-train --objective prefix-lm reads a pair: the prompt's tokens (with <bos>) \
+        attend to each other in both directions, generated tokens causally.
 
         flops is 2 × (weight-matmul parameters) per token processed plus 4 × layers × heads × head size per \
         attended position, with the prompt's prefill shared equally among the samples drawn from it in this run \
@@ -107,6 +109,9 @@ struct STSample: ToolCommand {
     @Flag(name: .customLong("ignore-eos"), help: "Keep decoding past <eos> until --max-tokens or a stop string (for benchmarks).")
     var ignoreEOS = false
 
+    @Flag(name: .customLong("prefix-lm"), help: "Attend bidirectionally within the prompt (a model trained with --objective prefix-lm).")
+    var prefixLM = false
+
     @Option(name: .customLong("id-field"), help: ArgumentHelp("Field that identifies a problem.", valueName: "path"))
     var idField: String?
 
@@ -146,6 +151,7 @@ struct STSample: ToolCommand {
         o.tokenIDs = tokenIDs
         o.idField = idField
         o.ignoreEOS = ignoreEOS
+        o.prefixLM = prefixLM
 
         let reader = try openInputs(inputs, tool: Self.toolName, common: common)
         let engine = try SampleEngine(modelDirectory: model, options: o)
