@@ -93,8 +93,11 @@ public final class SampleEngine {
     public let modelID: String
     let options: SampleOptions
     let decoder: LlamaDecoder
-    let promptSlots = 2
+    /// Cache slots that hold prefilled prompts until all their samples have started.
+    let promptSlots: Int
     static let prefillChunk = 256
+    /// Most prompt tokens prefilled together in one forward call (prompts up to prefillChunk tokens each).
+    static let prefillGroupTokens = 512
     let vocab: Int
     /// FLOPs of one token through the weight matmuls (2 per multiply-add; embedding lookups are free).
     let flopsPerToken: Double
@@ -118,8 +121,9 @@ public final class SampleEngine {
         let c = model.config
         vocab = c.vocabSize
         // a prefix-LM prompt is prefilled in one forward call (every prompt token sees the whole prompt)
+        promptSlots = min(16, max(2, options.batch))
         decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
-                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : SampleEngine.prefillChunk))
+                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : SampleEngine.prefillGroupTokens))
         let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
         flopsPerToken = 2 * (Double(c.numLayers) * perLayer + Double(c.hiddenSize * c.vocabSize))
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
@@ -229,10 +233,40 @@ public final class SampleEngine {
             }
         }
 
-        // A prompt is prefilled alone, in chunks of a fixed size: the same computation whatever --batch is, so
-        // it may take the fast (BLAS) path; decode steps, whose neighbours vary, use the exact one.
+        // A prompt longer than prefillChunk is prefilled alone, in chunks of that size: the same computation
+        // whatever --batch is, so it may take the fast (BLAS) path; decode steps and grouped short prompts,
+        // whose neighbours vary, use the exact one.
         // A prefix-LM prompt is one forward call, its tokens attending to the whole prompt (kvEnd = its length).
         let chunkSize = SampleEngine.prefillChunk
+        // Short prompts that start together are prefilled in one call through the exact (row-independent) path:
+        // the weights are read once for the group instead of once per prompt (perf: per-prompt BLAS calls
+        // re-packed every weight matrix for each 64-token prompt), and a prompt's cache and first logits are
+        // the same whichever prompts share its call.
+        func prefill(_ group: [PromptJob]) throws {
+            // Long prompts and prefix-LM prompts keep their own calls (fixed chunks, BLAS): which path a prompt
+            // takes depends only on the prompt, so the output never depends on --batch.
+            let own = group.filter { options.prefixLM || $0.tokens.count > chunkSize }
+            for j in own { try prefill(j, slot: j.promptSlot!) }
+            let short = group.filter { !(options.prefixLM || $0.tokens.count > chunkSize) }
+            if short.isEmpty { return }
+            let t0 = monotonicSeconds()
+            var toks: [Int32] = [], sl: [Int32] = [], ps: [Int32] = []
+            for j in short {
+                toks += j.tokens
+                sl += [Int32](repeating: Int32(j.promptSlot!), count: j.tokens.count)
+                ps += (0..<j.tokens.count).map { Int32($0) }
+            }
+            let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps)
+            var row = 0
+            for j in short {
+                row += j.tokens.count
+                j.firstLogits = Array(UnsafeBufferPointer(start: logits + (row - 1) * vocab, count: vocab))
+                let L = Double(j.tokens.count)
+                j.prefillFlops = L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
+            }
+            stats.prefillTokens += toks.count
+            stats.prefillSeconds += monotonicSeconds() - t0
+        }
         func prefill(_ job: PromptJob, slot: Int) throws {
             let t0 = monotonicSeconds()
             defer { stats.prefillTokens += job.tokens.count; stats.prefillSeconds += monotonicSeconds() - t0 }
@@ -303,9 +337,18 @@ public final class SampleEngine {
             // Start samples in free slots, prefilling prompts as they come up.
             while !freeSlots.isEmpty, let job = queue.first {
                 if job.promptSlot == nil {
-                    guard let ps = freePromptSlots.popLast() else { break }
-                    job.promptSlot = ps
-                    try prefill(job, slot: ps)
+                    guard !freePromptSlots.isEmpty else { break }
+                    // The queued prompts that are about to start (one per free sample slot), prefilled together.
+                    var group: [PromptJob] = []
+                    var tokens = 0
+                    for j in queue where j.promptSlot == nil {
+                        guard group.count < min(freePromptSlots.count, freeSlots.count) else { break }
+                        guard tokens + j.tokens.count <= SampleEngine.prefillGroupTokens || group.isEmpty else { break }
+                        group.append(j)
+                        tokens += j.tokens.count
+                    }
+                    for j in group { j.promptSlot = freePromptSlots.popLast()! }
+                    try prefill(group)
                 }
                 let slot = freeSlots.removeLast()
                 let s = job.samples[job.next]
