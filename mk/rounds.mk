@@ -49,6 +49,21 @@ TASK_FLAGS     ?= --seed-size 1000 --max-difficulty 3 --corpus-bytes 1500000
 SHARDS         ?= 1
 LAUNCH         ?=
 
+# Hooks for the experiments (mk/exp-*.mk); their defaults leave the rounds exactly as they are.
+#   EVAL_METHODS  methods of the evaluations (default: METHODS)
+#   KEEP_WHERE    which verified samples kept may hold (default: reward == 1; RFT: reward == 1 and steps_ok)
+#   KEEP_DEDUP    a field: keep one sample per distinct list of arithmetic equations in it, per problem (RFT)
+#   EXTRA_EVALS   further evaluations of every round's model, each NAME:SPLIT:N:TEMP:TOP_P: N samples per
+#                 problem and method at that temperature and top-p, of EVAL_PROBLEMS problems of arith-SPLIT
+#                 (SPLIT train: the training problems themselves), into round-K/eval-NAME-verified.jsonl.zst
+#   EXTRA_TRAIN   further files of prompt/completion pairs, named relative to a round's directory (built by
+#                 rules of their own), shuffled into that round's train.jsonl.zst
+EVAL_METHODS   ?= $(METHODS)
+KEEP_WHERE     ?= reward == 1
+KEEP_DEDUP     ?=
+EXTRA_EVALS    ?=
+EXTRA_TRAIN    ?=
+
 ## rounds: run the self-training rounds (RUN, ROUNDS, METHODS, N, TEMP, TOPK, CAP, INIT, STEPS, SEED, SHARDS, LAUNCH, ...)
 .PHONY: rounds rounds-help
 rounds: build
@@ -74,9 +89,10 @@ $(call stamp,base,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE)
 $(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
 $(call stamp,problems,$(TRAIN_PROBLEMS) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
 $(call stamp,sample,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
-$(call stamp,filter,$(CAP) $(SEED))
-$(call stamp,train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
-$(call stamp,eval,$(METHODS) $(MAX_TOKENS))
+$(call stamp,filter,$(CAP) $(SEED)$(if $(subst reward == 1,,$(KEEP_WHERE)), where=$(KEEP_WHERE))$(if $(KEEP_DEDUP), dedup=$(KEEP_DEDUP)))
+$(call stamp,train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(EXTRA_TRAIN), extra=$(EXTRA_TRAIN)))
+$(call stamp,eval,$(EVAL_METHODS) $(MAX_TOKENS))
+$(foreach e,$(EXTRA_EVALS),$(call stamp,eval-$(word 1,$(subst :, ,$(e))),$(EVAL_METHODS) $(MAX_TOKENS) $(e) $(SEED)))
 endif
 
 D := $(RUN)/data
@@ -132,11 +148,11 @@ $$(R$(1))/verified.jsonl.zst: $$(R$(1))/samples.jsonl.zst $(foreach i,$(SHARD_ID
 endif
 $$(R$(1))/kept.jsonl.zst: $$(R$(1))/verified.jsonl.zst $(S)/filter
 	@mkdir -p $$(@D)
-	st-filter --where 'reward == 1' --by id --cap $(CAP) --cap-pick random --seed $(SEED) $$< -o $$@
-$$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(D)/MANIFEST.json $(S)/train
+	st-filter --where '$(KEEP_WHERE)' --by id $(if $(KEEP_DEDUP),--dedup-equations $(KEEP_DEDUP) )--cap $(CAP) --cap-pick random --seed $(SEED) $$< -o $$@
+$$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(foreach f,$(EXTRA_TRAIN),$$(R$(1))/$(f)) $(D)/MANIFEST.json $(S)/train
 	@mkdir -p $$(@D)
 	st-filter --allow-empty --keep-fields prompt_text,completion --rename prompt_text=prompt $$< \
-	  | st-mix - $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
+	  | st-mix -$(foreach f,$(EXTRA_TRAIN), $$(R$(1))/$(f)) $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
 $$(R$(1))/model/config.json: $$(R$(1))/train.jsonl.zst $(call init_of,$(2))/config.json $(S)/train
 	@mkdir -p $$(R$(1))
 	st-train $$< --init $(call init_of,$(2)) --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
@@ -147,7 +163,7 @@ endef
 define evaluate
 $(RUN)/round-$(1)/eval-samples.jsonl.zst: $(RUN)/problems-eval.jsonl.zst $(RUN)/round-$(1)/model/config.json $(S)/eval
 	@mkdir -p $$(@D)
-	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(METHODS),--method $(m)) -n 1 --temperature 0 \
+	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(EVAL_METHODS),--method $(m)) -n 1 --temperature 0 \
 	  --max-tokens $(MAX_TOKENS) -o $$@
 $(RUN)/round-$(1)/eval-verified.jsonl.zst: $(RUN)/round-$(1)/eval-samples.jsonl.zst
 	@mkdir -p $$(@D)
@@ -167,3 +183,22 @@ $(RUN)/rounds.json: $(EVALS)
 	@mkdir -p $(@D)
 	st-eval $(foreach n,0 $(ROUND_IDS),round-$(n)=$(RUN)/round-$(n)/eval-verified.jsonl.zst) --k 1 \
 	  --table --plot $(RUN)/rounds.svg --plot-metrics greedy -o $@
+
+# EXTRA_EVALS: $(call extra_eval,K,NAME,SPLIT,N,TEMP,TOP_P) evaluates round K's model once more.
+extra_problems = $(if $(filter train,$(1)),$(RUN)/problems-train.jsonl.zst,$(RUN)/problems-$(1).jsonl.zst)
+define extra_eval
+$(RUN)/round-$(1)/eval-$(2)-samples.jsonl.zst: $(call extra_problems,$(3)) $(RUN)/round-$(1)/model/config.json $(S)/eval-$(2)
+	@mkdir -p $$(@D)
+	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(EVAL_METHODS),--method $(m)) -n $(4) --temperature $(5) \
+	  --top-p $(6) --max-tokens $(MAX_TOKENS) --seed $(SEED) -o $$@
+$(RUN)/round-$(1)/eval-$(2)-verified.jsonl.zst: $(RUN)/round-$(1)/eval-$(2)-samples.jsonl.zst
+	st-verify $$< -o $$@
+endef
+define extra_split
+$(RUN)/problems-$(1).jsonl.zst: $(D)/MANIFEST.json $(S)/problems
+	@mkdir -p $$(@D)
+	st-filter --cap $(EVAL_PROBLEMS) $(D)/arith-$(1).jsonl.zst -o $$@
+endef
+extra_field = $(word $(2),$(subst :, ,$(1)))
+$(foreach e,$(EXTRA_EVALS),$(foreach n,0 $(ROUND_IDS),$(eval $(call extra_eval,$(n),$(call extra_field,$(e),1),$(call extra_field,$(e),2),$(call extra_field,$(e),3),$(call extra_field,$(e),4),$(call extra_field,$(e),5)))))
+$(foreach s,$(sort $(filter-out train,$(foreach e,$(EXTRA_EVALS),$(word 2,$(subst :, ,$(e)))))),$(eval $(call extra_split,$(s))))
