@@ -23,12 +23,16 @@ ifeq ($(QUICK),1)
 XM      ?= out/exp-mmst-quick
 XM_SET  ?= PRETRAIN_STEPS=200 SFT_STEPS=500 STEPS=200 CONTEXT=256 TRAIN_PROBLEMS=60 EVAL_PROBLEMS=60
 XM_N    ?= 4
+# the miniature SFT model solves almost nothing as text, and an empty training set cannot be trained on
+XM_SEED_MIX ?= 1
 else
 XM      ?= out/exp-mmst
 XM_SET  ?= SFT_STEPS=1500 STEPS=600 TRAIN_PROBLEMS=300 EVAL_PROBLEMS=200
 XM_N    ?= 8
 endif
-XM_ALL  := TEMP=0.7 TOPK=40 N=$(XM_N) INIT=previous SEED_MIX=0 EVAL_METHODS="text code" $(XM_SET)
+XM_SEED_MIX ?= 0
+XM_ALL  := TEMP=0.7 TOPK=40 N=$(XM_N) INIT=previous SEED_MIX=$(XM_SEED_MIX) EVAL_METHODS="text code" \
+           SFT_EXTRA=$(XM)/seed-translations.jsonl.zst $(XM_SET)
 XM_M    := $(XM)/mmst
 XM_C    := $(XM)/mmst-capped
 
@@ -49,37 +53,49 @@ exp-mmst: build
 	$(MAKE) --no-print-directory $(XM_ALL) XM=$(XM) $(XM_C)/eval-verified.jsonl.zst
 	@$(MAKE) --no-print-directory XM=$(XM) $(XM)/results.md
 
+# The paper translates with a few-shot prompt; a model this small has to be taught the translation format, so
+# round 0 (every arm's starting point) is fine-tuned on the seed set plus its translations: for each seed
+# problem, its gold chain of thought followed by the program, and the program followed by the chain of thought,
+# in st-sample's text-to-code and code-to-text prompts.
+xm_seed_pair = group_by(.id)[] | (map(select(.method == "text"))[0]) as $$t | (map(select(.method == "code"))[0]) as $$c | select($$t != null and $$c != null) | {prompt: ($$t.prompt + $$t.completion + "\nProgram:\n"), completion: $$c.completion}, {prompt: ($$c.prompt + $$c.completion + "\nSolution:\n"), completion: $$t.completion}
+$(XM)/seed-translations.jsonl.zst: $(XM)/st-text/data/MANIFEST.json
+	zstdcat $(XM)/st-text/data/seed-pairs.jsonl.zst | jq -s -c '$(xm_seed_pair)' | zstd -q -f -o $@.tmp && mv $@.tmp $@
+
 # MMST translations: each kept sample of a method, translated by the model that sampled it (round 0) into the
 # other method, greedily; st-verify re-checks every translation; the correct ones become prompt/completion
 # pairs in the target method's prompt (ArithPrompt: "Question: …\nSolution:\n" or "…\nProgram:\n"), tagged
-# with the target method and their source.
+# with the target method and their source. (No kept sample of a method: no translations, an empty file.)
 define xm_translate
 $(XM_M)/round-1/translate-$(1)-samples.jsonl.zst: $(XM_M)/round-1/kept.jsonl.zst $(XM_M)/round-0/model/config.json
-	st-filter --allow-empty --where 'method == "$(2)"' $$< \
-	  | st-sample - --model $(XM_M)/round-0/model --method $(1) -n 1 --temperature 0 --max-tokens $(MAX_TOKENS) -q -o $$@
+	if [ -n "$$$$(st-filter --allow-empty --where 'method == "$(2)"' $$< | head -c 1)" ]; then \
+	  st-filter --where 'method == "$(2)"' $$< | st-sample - --model $(XM_M)/round-0/model --method $(1) -n 1 --temperature 0 \
+	    --max-tokens $$(MAX_TOKENS) -q -o $$@; \
+	else printf '' | zstd -q -f -o $$@; fi
 $(XM_M)/round-1/translate-$(1)-verified.jsonl.zst: $(XM_M)/round-1/translate-$(1)-samples.jsonl.zst
-	st-verify $$< -q -o $$@
+	if [ -n "$$$$(zstdcat $$< | head -c 1)" ]; then st-verify $$< -q -o $$@; else printf '' | zstd -q -f -o $$@; fi
 endef
 $(eval $(call xm_translate,text-to-code,text))
 $(eval $(call xm_translate,code-to-text,code))
+xm_pair = select(.reward == 1) | (if .method == "text-to-code" then "code" else "text" end) as $$m | {prompt: ("Question: " + .question + (if $$m == "code" then "\nProgram:\n" else "\nSolution:\n" end)), completion, method: $$m, source: .method}
 $(XM_M)/round-1/translated.jsonl.zst: $(XM_M)/round-1/translate-text-to-code-verified.jsonl.zst \
                                       $(XM_M)/round-1/translate-code-to-text-verified.jsonl.zst
-	zstdcat $^ | jq -c 'select(.reward == 1) | (if .method == "text-to-code" then "code" else "text" end) as $$m | \
-	  {prompt: ("Question: " + .question + (if $$m == "code" then "\nProgram:\n" else "\nSolution:\n" end)), \
-	   completion, method: $$m, source: .method}' | zstd -q -f -o $@.tmp && mv $@.tmp $@
+	zstdcat $^ | jq -c '$(xm_pair)' | zstd -q -f -o $@.tmp && mv $@.tmp $@
 
 # MMST capped: mmst's pairs (its own kept samples and the correct translations), per method a uniformly random
-# subset as large as that method's single-method training set; the model and its evaluation as in the rounds.
+# subset as large as that method's kept samples in single-method ST (plus the seed set when XM_SEED_MIX=1, as
+# every arm); the model and its evaluation as in the rounds.
 $(XM_C)/train.jsonl.zst: $(XM_M)/round-1/kept.jsonl.zst $(XM_M)/round-1/translated.jsonl.zst \
-                         $(XM)/st-text/round-1/train.jsonl.zst $(XM)/st-code/round-1/train.jsonl.zst
+                         $(XM)/st-text/round-1/kept.jsonl.zst $(XM)/st-code/round-1/kept.jsonl.zst $(XM_M)/.settings/train
 	@mkdir -p $(@D)
 	for m in text code; do \
+	  n=$$(zstdcat $(XM)/st-$$m/round-1/kept.jsonl.zst | wc -l); \
 	  { st-filter --allow-empty --where "method == \"$$m\"" --keep-fields prompt_text,completion,method --rename prompt_text=prompt $<; \
 	    st-filter --allow-empty --where "method == \"$$m\"" $(XM_M)/round-1/translated.jsonl.zst; } \
-	  | st-filter --allow-empty --cap $$(zstdcat $(XM)/st-$$m/round-1/train.jsonl.zst | wc -l) --cap-pick random --seed $(SEED) \
-	    -o $(@D)/train-$$m.jsonl.zst || exit 1; \
+	  | if [ $$n -gt 0 ]; then st-filter --allow-empty --cap $$n --cap-pick random --seed $(SEED) -o $(@D)/train-$$m.jsonl.zst; \
+	    else cat > /dev/null; printf '' | zstd -q -f -o $(@D)/train-$$m.jsonl.zst; fi || exit 1; \
 	done
-	st-mix $(@D)/train-text.jsonl.zst $(@D)/train-code.jsonl.zst --seed $(SEED) -q -o $@
+	st-mix $(@D)/train-text.jsonl.zst $(@D)/train-code.jsonl.zst $(if $(filter 1,$(XM_SEED_MIX)),$(XM_M)/data/seed-pairs.jsonl.zst) \
+	  --seed $(SEED) -q -o $@
 $(XM_C)/model/config.json: $(XM_C)/train.jsonl.zst $(XM_M)/round-0/model/config.json $(XM_M)/.settings/train
 	st-train $< --init $(XM_M)/round-0/model --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
 	  --batch $(BATCH) --seed $(SEED) -q -o $(XM_C)/model

@@ -37,7 +37,9 @@ XR_N3   := $(shell echo $$((3 * $(XR_N))))
 XR_KS   := $(shell k=1; s=1; while [ $$((k * 2)) -le $(XR_K) ]; do k=$$((k * 2)); s=$$s,$$k; done; echo $$s)
 XR_EVAL := train:train:1:0:1 transfer:transfer:1:0:1
 XR_PASSK := passk:test:$(XR_K):1.0:0.95
-XR_ALL  := METHODS=text TEMP=0.7 TOPK=40 SEED_MIX=0 $(XR_SET)
+# ReST-EM trains on the kept samples alone; XR_SEED_MIX=1 adds the seed set (for a miniature that keeps nothing)
+XR_SEED_MIX ?= 0
+XR_ALL  := METHODS=text TEMP=0.7 TOPK=40 SEED_MIX=$(XR_SEED_MIX) $(XR_SET)
 
 # $(call xr_arm,ARM,ROUNDS,SETTINGS,EXTRA_EVALS): make every file of one arm.
 xr_arm = $(MAKE) --no-print-directory RUN=$(XR)/$(1) ROUNDS=$(2) $(XR_ALL) $(3) EXTRA_EVALS="$(4)" \
@@ -52,12 +54,12 @@ xr_link = mkdir -p $(XR)/$(1) && cd $(XR)/restart && cp -al --parents --remove-d
 exp-rest-em: build
 	@echo "exp-rest-em: files under $(XR)/"
 	+$(call xr_arm,restart,3,INIT=base N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL) $(XR_PASSK))
-	$(call xr_link,continue)
-	+$(call xr_arm,continue,3,INIT=previous N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,x3)
 	+$(call xr_arm,x3,1,INIT=base N=$(XR_N3) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,rft)
 	+$(call xr_arm,rft,1,INIT=base N=$(XR_N) CAP=1000 SEED_MIX=1 KEEP_WHERE='reward == 1 and steps_ok' KEEP_DEDUP=completion,$(XR_EVAL))
+	$(call xr_link,continue)
+	+$(call xr_arm,continue,3,INIT=previous N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
 	@$(MAKE) --no-print-directory XR=$(XR) $(XR)/results.md
 
 # st-eval inputs: LABEL=FILE, a label repeated joins files into one run (greedy and sampled records).

@@ -58,11 +58,13 @@ LAUNCH         ?=
 #                 (SPLIT train: the training problems themselves), into round-K/eval-NAME-verified.jsonl.zst
 #   EXTRA_TRAIN   further files of prompt/completion pairs, named relative to a round's directory (built by
 #                 rules of their own), shuffled into that round's train.jsonl.zst
+#   SFT_EXTRA     further files of examples (built by rules of their own) for round 0, with the seed set
 EVAL_METHODS   ?= $(METHODS)
 KEEP_WHERE     ?= reward == 1
 KEEP_DEDUP     ?=
 EXTRA_EVALS    ?=
 EXTRA_TRAIN    ?=
+SFT_EXTRA      ?=
 
 ## rounds: run the self-training rounds (RUN, ROUNDS, METHODS, N, TEMP, TOPK, CAP, INIT, STEPS, SEED, SHARDS, LAUNCH, ...)
 .PHONY: rounds rounds-help
@@ -86,7 +88,7 @@ stamp = $(shell mkdir -p $(S) && printf '%s\n' '$(2)' > $(S)/$(1).tmp && \
 ifneq ($(filter rounds $(RUN)/%,$(MAKECMDGOALS)),)
 $(call stamp,data,SEED=$(SEED) $(TASK_FLAGS))
 $(call stamp,base,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
-$(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
+$(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(SFT_EXTRA), extra=$(SFT_EXTRA)))
 $(call stamp,problems,$(TRAIN_PROBLEMS) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
 $(call stamp,sample,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
 $(call stamp,filter,$(CAP) $(SEED)$(if $(subst reward == 1,,$(KEEP_WHERE)), where=$(KEEP_WHERE))$(if $(KEEP_DEDUP), dedup=$(KEEP_DEDUP)))
@@ -111,9 +113,9 @@ $(RUN)/corpus.jsonl.zst: $(D)/MANIFEST.json $(S)/base
 $(RUN)/base/config.json: $(RUN)/corpus.jsonl.zst $(BIN)/st-train $(S)/base
 	st-train $< --hidden $(HIDDEN) --layers $(LAYERS) --heads $(HEADS) --context $(CONTEXT) --batch $(BATCH) \
 	  --steps $(PRETRAIN_STEPS) --lr $(PRETRAIN_LR) --warmup 30 --seed $(SEED) -q -o $(RUN)/base
-$(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(S)/sft
+$(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(SFT_EXTRA) $(S)/sft
 	@mkdir -p $(RUN)/round-0
-	st-train $(D)/seed-pairs.jsonl.zst --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
+	st-train $(D)/seed-pairs.jsonl.zst$(foreach f,$(SFT_EXTRA), $(f)) --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
 	  --context $(CONTEXT) --batch $(BATCH) --seed $(SEED) -q -o $(RUN)/round-0/model
 
 # The model a round starts from: INIT=base trains every round from the pre-trained base (ReST-EM), on the

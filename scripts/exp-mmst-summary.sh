@@ -25,14 +25,14 @@ echo "Greedy accuracy on the held-out test problems, percent with 95% bootstrap 
 echo "Correlation: Pearson's r (phi) of per-problem success, text vs code, with the counts of problems solved"
 echo "by text only / code only / both / neither."
 echo
-echo "| arm | text | code | both methods | r(text, code) | training examples |"
+echo "| arm | text | code | both methods | r(text, code) | self-generated training examples |"
 echo "|---|---:|---:|---:|---:|---:|"
 for a in base st-text st-code mmst mmst-capped; do
   case $a in
     base) train="seed set" ;;
-    mmst-capped) train=$(bymethod "$d/mmst-capped/train.jsonl.zst" method) ;;
-    mmst) train="$(lines "$d/mmst/round-1/train.jsonl.zst")" ;;
-    *) train=$(lines "$d/$a/round-1/train.jsonl.zst") ;;
+    mmst-capped) train=$(( $(lines "$d/mmst-capped/train-text.jsonl.zst") + $(lines "$d/mmst-capped/train-code.jsonl.zst") )) ;;
+    mmst) train=$(( $(lines "$d/mmst/round-1/kept.jsonl.zst") + $(lines "$d/mmst/round-1/translated.jsonl.zst") )) ;;
+    *) train=$(lines "$d/$a/round-1/kept.jsonl.zst") ;;
   esac
   echo "| $a | $(cell "$d/results.json" "$a" text greedy) | $(cell "$d/results.json" "$a" code greedy) |" \
        "$(cell "$d/results.json" "$a" all greedy) | $(corr "$d/results.json" "$a") | $train |"
@@ -51,9 +51,9 @@ zstdcat "$d/mmst/round-1/translated.jsonl.zst" | jq -r '"\(.source) \(.method)"'
       echo "| $s translations (correct of $of) | $m | $n |"
     done
 echo
-echo "Single-method training sets: st-text $(lines "$d/st-text/round-1/train.jsonl.zst"), st-code $(lines "$d/st-code/round-1/train.jsonl.zst");" \
-     "mmst-capped drew $(bymethod "$d/mmst-capped/train.jsonl.zst" source | sed 's/null/own/')" \
-     "by source (null: own samples)."
+echo "mmst-capped drew, per method, as many examples as single-method ST kept (st-text $(lines "$d/st-text/round-1/kept.jsonl.zst")," \
+     "st-code $(lines "$d/st-code/round-1/kept.jsonl.zst")): by source $(zstdcat "$d/mmst-capped/train-text.jsonl.zst" "$d/mmst-capped/train-code.jsonl.zst" \
+     | jq -r '.source // "own"' | sort | uniq -c | awk '{ printf "%s%s %s", sep, $2, $1; sep=", " }')."
 echo
 echo "The SFT model's samples of the training problems (the data the arms were trained on):"
 echo

@@ -5,7 +5,7 @@
 . "$ST_ROOT/Tests/e2e/lib.sh"
 mini="HIDDEN=32 LAYERS=1 HEADS=2 PRETRAIN_STEPS=4 SFT_STEPS=4 STEPS=4 MAX_TOKENS=32 TRAIN_PROBLEMS=8 EVAL_PROBLEMS=5
       'TASK_FLAGS=--corpus-bytes 20000 --arith-train 30 --arith-val 4 --arith-test 8 --arith-transfer 4 --funcs-train 4 --funcs-val 2 --funcs-test 2 --seed-size 8'"
-x() { make -s --no-print-directory -C "$ST_ROOT" exp-mmst XM="$PWD/x" XM_SET="$mini" XM_N=2 "$@"; }
+x() { make -s --no-print-directory -C "$ST_ROOT" exp-mmst XM="$PWD/x" XM_SET="$mini" XM_N=2 XM_SEED_MIX=1 "$@"; }
 
 x > run.log 2>&1 || { tail -40 run.log; die "exp-mmst failed"; }
 for f in results.json results.svg results-samples.json results.md st-text/round-1/model/config.json \
@@ -33,12 +33,15 @@ assert_eq "$(zstdcat $t/translated.jsonl.zst | wc -l)" \
   "$(zstdcat $t/translate-*-verified.jsonl.zst | jq -c 'select(.reward == 1)' | wc -l)"
 zstdcat $t/translated.jsonl.zst | jq -e '(.method == "code" and (.prompt | endswith("\nProgram:\n"))) or
   (.method == "text" and (.prompt | endswith("\nSolution:\n")))' > /dev/null || die "translation prompts"
-assert_eq "$(zstdcat $t/train.jsonl.zst | wc -l)" $(( $(zstdcat $t/kept.jsonl.zst | wc -l) + $(zstdcat $t/translated.jsonl.zst | wc -l) ))
+seed=$(zstdcat x/mmst/data/seed-pairs.jsonl.zst | wc -l)   # the miniature mixes in the seed set (XM_SEED_MIX=1)
+assert_eq "$(zstdcat $t/train.jsonl.zst | wc -l)" $(( seed + $(zstdcat $t/kept.jsonl.zst | wc -l) + $(zstdcat $t/translated.jsonl.zst | wc -l) ))
 # mmst-capped: per method at most single-method ST's data size
 for m in text code; do
-  n=$(zstdcat x/mmst-capped/train.jsonl.zst | jq -c "select(.method == \"$m\")" | wc -l)
-  [ "$n" -le "$(zstdcat x/st-$m/round-1/train.jsonl.zst | wc -l)" ] || die "mmst-capped has more $m data than st-$m"
+  n=$(zstdcat x/mmst-capped/train-$m.jsonl.zst | wc -l)
+  [ "$n" -le "$(zstdcat x/st-$m/round-1/kept.jsonl.zst | wc -l)" ] || die "mmst-capped has more $m data than st-$m"
 done
+assert_eq "$(zstdcat x/mmst-capped/train.jsonl.zst | wc -l)" \
+  $(( seed + $(zstdcat x/mmst-capped/train-text.jsonl.zst | wc -l) + $(zstdcat x/mmst-capped/train-code.jsonl.zst | wc -l) ))
 grep -q '| mmst-capped |' x/results.md || die "summary"
 
 x > again.log 2>&1 || { tail -20 again.log; die "second run failed"; }
