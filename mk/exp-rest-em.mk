@@ -41,25 +41,28 @@ XR_PASSK := passk:test:$(XR_K):1.0:0.95
 XR_SEED_MIX ?= 0
 XR_ALL  := METHODS=text TEMP=0.7 TOPK=40 SEED_MIX=$(XR_SEED_MIX) $(XR_SET)
 
-# $(call xr_arm,ARM,ROUNDS,SETTINGS,EXTRA_EVALS): make every file of one arm.
+# $(call xr_arm,ARM,ROUNDS,SETTINGS,EXTRA_EVALS): make every file of one arm, each round's evaluations as soon
+# as its model exists (an interrupted run has every evaluation of the rounds it finished).
 xr_arm = $(MAKE) --no-print-directory RUN=$(XR)/$(1) ROUNDS=$(2) $(XR_ALL) $(3) EXTRA_EVALS="$(4)" \
-  $(XR)/$(1)/rounds.json $(foreach n,$(shell seq 0 $(2)),$(foreach e,$(4),$(XR)/$(1)/round-$(n)/eval-$(firstword $(subst :, ,$(e)))-verified.jsonl.zst))
-# Share restart's data, base, round-0 model and evaluations, and the stamps of the settings that shaped them.
+  $(foreach n,$(shell seq 0 $(2)),$(XR)/$(1)/round-$(n)/eval-verified.jsonl.zst $(foreach e,$(4),$(XR)/$(1)/round-$(n)/eval-$(firstword $(subst :, ,$(e)))-verified.jsonl.zst)) \
+  $(XR)/$(1)/rounds.json
+# Share restart's data, base, round-0 model and evaluations, and the stamps of the settings that shaped them;
+# $(call xr_link,ARM,samples) also its first iteration's samples (the same draw: same model, N and seed).
 xr_link = mkdir -p $(XR)/$(1) && cd $(XR)/restart && cp -al --parents --remove-destination data corpus.jsonl.zst base \
   problems-*.jsonl.zst round-0 .settings/data .settings/base .settings/sft .settings/problems .settings/eval .settings/eval-* \
-  $(abspath $(XR))/$(1)/
+  $(if $(2),round-1/samples.jsonl.zst round-1/verified.jsonl.zst .settings/sample) $(abspath $(XR))/$(1)/
 
 .PHONY: exp-rest-em exp-rest-em-plan
 ## exp-rest-em: experiment 1, ReST-EM: restart vs continue, 3x samples, SFT, RFT (QUICK=1: minutes); out/exp-rest-em/
 exp-rest-em: build
 	@echo "exp-rest-em: files under $(XR)/"
 	+$(call xr_arm,restart,3,INIT=base N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL) $(XR_PASSK))
+	$(call xr_link,continue,samples)
+	+$(call xr_arm,continue,3,INIT=previous N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,x3)
 	+$(call xr_arm,x3,1,INIT=base N=$(XR_N3) CAP=$(XR_CAP),$(XR_EVAL))
-	$(call xr_link,rft)
+	$(call xr_link,rft,samples)
 	+$(call xr_arm,rft,1,INIT=base N=$(XR_N) CAP=1000 SEED_MIX=1 KEEP_WHERE='reward == 1 and steps_ok' KEEP_DEDUP=completion,$(XR_EVAL))
-	$(call xr_link,continue)
-	+$(call xr_arm,continue,3,INIT=previous N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
 	@$(MAKE) --no-print-directory XR=$(XR) $(XR)/results.md
 
 # st-eval inputs: LABEL=FILE, a label repeated joins files into one run (greedy and sampled records).
