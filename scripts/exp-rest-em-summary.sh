@@ -8,7 +8,7 @@ count() { if [ -f "$1" ]; then zstdcat "$1" | wc -l | tr -d ' '; else echo -; fi
 pct() {
   jq -r --arg l "$2" --arg k "$3" '
     def p: if . == null then "-" else (. * 1000 | round / 10 | tostring) end;
-    (.inputs[] | select(.label == $l) | .all) as $a
+    ([.inputs[] | select(.label == $l) | .all][0]) as $a
     | if $a == null then "-" else ($a[$k] | p) + (if $a.ci[$k] then " (" + ($a.ci[$k][0] | p) + "–" + ($a.ci[$k][1] | p) + ")" else "" end) end' "$1"
 }
 num() { jq -r --arg l "$2" --arg k "$3" '(.inputs[] | select(.label == $l) | .all[$k]) // null | if . == null then "-" else (. * 1000 | round / 10 | tostring) end' "$1"; }
@@ -23,6 +23,7 @@ echo
 echo "| model | kept | train | test | transfer | train − test | pass@1 | pass@$k | maj@$k |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for m in sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 x3-1 rft-1; do
+  jq -e --arg m "$m" 'any(.inputs[]; .label == $m)' "$d/results.json" > /dev/null || { echo "| $m | not run |"; continue; }
   arm=${m%-*}; n=${m##*-}
   if [ "$m" = sft ]; then kept="seed set"; else kept=$(count "$d/$arm/round-$n/kept.jsonl.zst"); fi
   tr=$(num "$d/results-train.json" "$m" greedy); te=$(num "$d/results.json" "$m" greedy)
@@ -36,7 +37,8 @@ echo
 levels=$(jq -r '[.inputs[0].by.difficulty | keys[]] | join(" ")' "$d/results.json")
 printf '| model |'; for l in $levels; do printf ' d=%s |' "$l"; done; echo
 printf '|---|'; for l in $levels; do printf -- '---:|'; done; echo
-for m in sft restart-1 restart-2 restart-3 continue-3 x3-1 rft-1; do
+for m in sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 x3-1 rft-1; do
+  jq -e --arg m "$m" 'any(.inputs[]; .label == $m)' "$d/results.json" > /dev/null || continue
   printf '| %s |' "$m"
   for l in $levels; do
     jq -r --arg m "$m" --arg l "$l" '.inputs[] | select(.label == $m) | .by.difficulty[$l]
