@@ -50,7 +50,7 @@ seed=$(zstdcat x/mmst/data/seed-pairs.jsonl.zst | wc -l)   # the miniature mixes
 assert_eq "$(zstdcat $t/train.jsonl.zst | wc -l)" $(( seed + 8 + $(zstdcat $t/translated.jsonl.zst | wc -l) ))
 # the pairs of correct translations: a hand-made verified translation goes through the same rule
 zstdcat $t/translate-text-to-code-verified.jsonl.zst | head -1 | jq -c '. + {completion: (.solution_code + "\n"), reward: 1, verdict: "pass"}' \
-  | zstd -q -f -o $t/translate-text-to-code-verified.jsonl.zst
+  | zstd -q -f -o one.jsonl.zst && mv one.jsonl.zst $t/translate-text-to-code-verified.jsonl.zst
 x > fourth.log 2>&1 || { tail -20 fourth.log; die "run with a correct translation failed"; }
 zstdcat $t/translated.jsonl.zst | jq -s -e 'length >= 1 and all(.[]; (.method == "code" and (.prompt | endswith("\nProgram:\n"))
   and (.prompt | startswith("Question: ")) and .source == "text-to-code") or .method == "text")' > /dev/null || die "translation pairs"
