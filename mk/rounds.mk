@@ -31,7 +31,7 @@ TEMP           ?= 0.7
 TOPK           ?= 40
 MAX_TOKENS     ?= 160
 CAP            ?= 4
-DEDUP          ?= completion
+DEDUP          ?= exact
 INIT           ?= previous
 SEED_MIX       ?= 1
 TRAIN_PROBLEMS ?= 1000
@@ -55,6 +55,21 @@ CONTROL        ?= 1
 SHARDS         ?= 1
 LAUNCH         ?=
 
+# Hooks for the experiments (mk/exp-*.mk); their defaults leave the rounds exactly as they are.
+#   EVAL_METHODS  methods of the evaluations (default: METHODS)
+#   KEEP_WHERE    which verified samples kept may hold (default: reward == 1; RFT: reward == 1 and steps_ok)
+#   EXTRA_EVALS   further evaluations of every round's model, each NAME:SPLIT:N:TEMP:TOP_P: N samples per
+#                 problem and method at that temperature and top-p, of EVAL_PROBLEMS problems of arith-SPLIT
+#                 (SPLIT train: the training problems themselves), into round-K/eval-NAME-verified.jsonl.zst
+#   EXTRA_TRAIN   further files of prompt/completion pairs, named relative to a round's directory (built by
+#                 rules of their own), shuffled into that round's train.jsonl.zst
+#   SFT_EXTRA     further files of examples (built by rules of their own) for round 0, with the seed set
+EVAL_METHODS   ?= $(METHODS)
+KEEP_WHERE     ?= reward == 1
+EXTRA_EVALS    ?=
+EXTRA_TRAIN    ?=
+SFT_EXTRA      ?=
+
 ## rounds: run the self-training rounds (RUN, ROUNDS, METHODS, N, TEMP, TOPK, CAP, INIT, STEPS, SEED, SHARDS, LAUNCH, ...)
 .PHONY: rounds rounds-help
 rounds: build
@@ -77,12 +92,13 @@ stamp = $(shell mkdir -p $(S) && printf '%s\n' '$(2)' > $(S)/$(1).tmp && \
 ifneq ($(filter rounds $(RUN)/%,$(MAKECMDGOALS)),)
 $(call stamp,data,SEED=$(SEED) $(TASK_FLAGS))
 $(call stamp,base,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
-$(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
+$(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(SFT_EXTRA), extra=$(SFT_EXTRA)))
 $(call stamp,problems,$(TRAIN_PROBLEMS) $(TRAIN_SPLIT) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
 $(call stamp,sample,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
-$(call stamp,filter,$(CAP) $(DEDUP) $(SEED))
-$(call stamp,train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED))
-$(call stamp,eval,$(METHODS) $(MAX_TOKENS))
+$(call stamp,filter,$(CAP) $(DEDUP) $(SEED)$(if $(subst reward == 1,,$(KEEP_WHERE)), where=$(KEEP_WHERE)))
+$(call stamp,train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(EXTRA_TRAIN), extra=$(EXTRA_TRAIN)))
+$(call stamp,eval,$(EVAL_METHODS) $(MAX_TOKENS))
+$(foreach e,$(EXTRA_EVALS),$(call stamp,eval-$(word 1,$(subst :, ,$(e))),$(EVAL_METHODS) $(MAX_TOKENS) $(e) $(SEED)))
 endif
 
 D := $(RUN)/data
@@ -105,10 +121,17 @@ $(RUN)/corpus.jsonl.zst: $(D)/MANIFEST.json $(S)/base
 $(RUN)/base/config.json: $(RUN)/corpus.jsonl.zst $(BIN)/st-train $(S)/base
 	st-train $< --hidden $(HIDDEN) --layers $(LAYERS) --heads $(HEADS) --context $(CONTEXT) --batch $(BATCH) \
 	  --steps $(PRETRAIN_STEPS) --lr $(PRETRAIN_LR) --warmup 30 --seed $(SEED) -q -o $(RUN)/base
-$(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(S)/sft
+$(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(SFT_EXTRA) $(S)/sft
 	@mkdir -p $(RUN)/round-0
-	st-train $(D)/seed-pairs.jsonl.zst --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
+	st-train $(D)/seed-pairs.jsonl.zst$(foreach f,$(SFT_EXTRA), $(f)) --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
 	  --context $(CONTEXT) --batch $(BATCH) --seed $(SEED) -q -o $(RUN)/round-0/model
+
+# DEDUP: which correct samples of a problem count as duplicates (kept once): exact (the same completion),
+# equations (the same list of arithmetic equations: RFT), or none.
+dedup_flags = $(if $(filter exact,$(DEDUP)),--dedup completion,$(if $(filter equations,$(DEDUP)),--dedup-equations completion))
+ifeq ($(filter exact equations none,$(DEDUP)),)
+$(error DEDUP=$(DEDUP): expected exact, equations or none)
+endif
 
 # The model a round starts from: INIT=base trains every round from the pre-trained base (ReST-EM), on the
 # seed set and that round's kept samples; INIT=previous continues from the last round's model.
@@ -142,12 +165,11 @@ $$(R$(1))/verified.jsonl.zst: $$(R$(1))/samples.jsonl.zst $(foreach i,$(SHARD_ID
 endif
 $$(R$(1))/kept.jsonl.zst: $$(R$(1))/verified.jsonl.zst $(S)/filter
 	@mkdir -p $$(@D)
-	st-filter --where 'reward == 1' --by id $(if $(DEDUP),--dedup $(DEDUP)) --cap $(CAP) --cap-pick random --seed $(SEED) \
-	  $$< -o $$@
-$$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(D)/MANIFEST.json $(S)/train
+	st-filter --where '$(KEEP_WHERE)' --by id $(dedup_flags) --cap $(CAP) --cap-pick random --seed $(SEED) $$< -o $$@
+$$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(foreach f,$(EXTRA_TRAIN),$$(R$(1))/$(f)) $(D)/MANIFEST.json $(S)/train
 	@mkdir -p $$(@D)
 	st-filter --allow-empty --keep-fields prompt_text,completion --rename prompt_text=prompt $$< \
-	  | st-mix - $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
+	  | st-mix -$(foreach f,$(EXTRA_TRAIN), $$(R$(1))/$(f)) $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
 $$(R$(1))/model/config.json: $$(R$(1))/train.jsonl.zst $(call init_of,$(2))/config.json $(S)/train
 	@mkdir -p $$(R$(1))
 	st-train $$< --init $(call init_of,$(2)) --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
@@ -158,7 +180,7 @@ endef
 define evaluate
 $(RUN)/$(1)/eval-samples.jsonl.zst: $(RUN)/problems-eval.jsonl.zst $(RUN)/$(1)/model/config.json $(S)/eval
 	@mkdir -p $$(@D)
-	st-sample $$< --model $(RUN)/$(1)/model $(foreach m,$(METHODS),--method $(m)) -n 1 --temperature 0 \
+	st-sample $$< --model $(RUN)/$(1)/model $(foreach m,$(EVAL_METHODS),--method $(m)) -n 1 --temperature 0 \
 	  --max-tokens $(MAX_TOKENS) -o $$@
 $(RUN)/$(1)/eval-verified.jsonl.zst: $(RUN)/$(1)/eval-samples.jsonl.zst
 	@mkdir -p $$(@D)
@@ -186,3 +208,22 @@ $(RUN)/rounds.json: $(EVALS)
 	@mkdir -p $(@D)
 	st-eval $(foreach d,$(EVAL_DIRS),$(d)=$(RUN)/$(d)/eval-verified.jsonl.zst) --k 1 \
 	  --table --plot $(RUN)/rounds.svg --plot-metrics greedy -o $@
+
+# EXTRA_EVALS: $(call extra_eval,K,NAME,SPLIT,N,TEMP,TOP_P) evaluates round K's model once more.
+extra_problems = $(if $(filter train,$(1)),$(RUN)/problems-train.jsonl.zst,$(RUN)/problems-$(1).jsonl.zst)
+define extra_eval
+$(RUN)/round-$(1)/eval-$(2)-samples.jsonl.zst: $(call extra_problems,$(3)) $(RUN)/round-$(1)/model/config.json $(S)/eval-$(2)
+	@mkdir -p $$(@D)
+	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(EVAL_METHODS),--method $(m)) -n $(4) --temperature $(5) \
+	  --top-p $(6) --max-tokens $(MAX_TOKENS) --seed $(SEED) -o $$@
+$(RUN)/round-$(1)/eval-$(2)-verified.jsonl.zst: $(RUN)/round-$(1)/eval-$(2)-samples.jsonl.zst
+	st-verify $$< -o $$@
+endef
+define extra_split
+$(RUN)/problems-$(1).jsonl.zst: $(D)/MANIFEST.json $(S)/problems
+	@mkdir -p $$(@D)
+	st-filter --cap $(EVAL_PROBLEMS) $(D)/arith-$(1).jsonl.zst -o $$@
+endef
+extra_field = $(word $(2),$(subst :, ,$(1)))
+$(foreach e,$(EXTRA_EVALS),$(foreach n,0 $(ROUND_IDS),$(eval $(call extra_eval,$(n),$(call extra_field,$(e),1),$(call extra_field,$(e),2),$(call extra_field,$(e),3),$(call extra_field,$(e),4),$(call extra_field,$(e),5)))))
+$(foreach s,$(sort $(filter-out train,$(foreach e,$(EXTRA_EVALS),$(word 2,$(subst :, ,$(e)))))),$(eval $(call extra_split,$(s))))
