@@ -2,7 +2,7 @@
 # valid, re-running is a no-op, an interrupted run continues to the same result, settings changes rebuild
 # only what they shape, and SHARDS with a LAUNCH prefix give the samples of the unsharded run.
 . "$ST_ROOT/Tests/e2e/lib.sh"
-mini=(ROUNDS=1 N=2 TRAIN_PROBLEMS=10 EVAL_PROBLEMS=6 HIDDEN=32 LAYERS=1 HEADS=2 PRETRAIN_STEPS=4 SFT_STEPS=4 STEPS=4
+mini=(ROUNDS=1 CONTROL=1 N=2 TRAIN_PROBLEMS=10 EVAL_PROBLEMS=6 HIDDEN=32 LAYERS=1 HEADS=2 PRETRAIN_STEPS=4 SFT_STEPS=4 STEPS=4
       MAX_TOKENS=32 "TASK_FLAGS=--corpus-bytes 20000 --arith-train 30 --arith-val 4 --arith-test 8 --arith-transfer 16 --funcs-train 4 --funcs-val 2 --funcs-test 2 --seed-size 8")
 mk() { make -s --no-print-directory -C "$ST_ROOT" "$@" "${mini[@]}"; }
 
