@@ -38,7 +38,7 @@ x > again.log 2>&1 || { tail -20 again.log; die "second run failed"; }
 # sample is translated once into the other method, re-verified, and the correct translations (here: checked by
 # hand on the gold answers' programs) become pairs in the target method's prompt.
 t=x/mmst/round-1
-zstdcat x/mmst/problems-train.jsonl.zst | head -4 | jq -c '(. + {method: "text", sample: 0, completion: (.solution_text + "\n"), reward: 1}),
+zstdcat x/mmst/problems-train.jsonl.zst | sed -n 1,4p | jq -c '(. + {method: "text", sample: 0, completion: (.solution_text + "\n"), reward: 1}),
   (. + {method: "code", sample: 0, completion: (.solution_code + "\n"), reward: 1})' | zstd -q -f -o $t/kept.jsonl.zst
 x > third.log 2>&1 || { tail -20 third.log; die "run with gold kept samples failed"; }
 assert_eq "$(zstdcat $t/translate-text-to-code-verified.jsonl.zst | wc -l)" 4
@@ -49,7 +49,7 @@ assert_eq "$(zstdcat $t/translated.jsonl.zst | wc -l)" "$(zstdcat $t/translate-*
 seed=$(zstdcat x/mmst/data/seed-pairs.jsonl.zst | wc -l)   # the miniature mixes in the seed set (XM_SEED_MIX=1)
 assert_eq "$(zstdcat $t/train.jsonl.zst | wc -l)" $(( seed + 8 + $(zstdcat $t/translated.jsonl.zst | wc -l) ))
 # the pairs of correct translations: a hand-made verified translation goes through the same rule
-zstdcat $t/translate-text-to-code-verified.jsonl.zst | head -1 | jq -c '. + {completion: (.solution_code + "\n"), reward: 1, verdict: "pass"}' \
+zstdcat $t/translate-text-to-code-verified.jsonl.zst | sed -n 1p | jq -c '. + {completion: (.solution_code + "\n"), reward: 1, verdict: "pass"}' \
   | zstd -q -f -o one.jsonl.zst && mv one.jsonl.zst $t/translate-text-to-code-verified.jsonl.zst
 x > fourth.log 2>&1 || { tail -20 fourth.log; die "run with a correct translation failed"; }
 zstdcat $t/translated.jsonl.zst | jq -s -e 'length >= 1 and all(.[]; (.method == "code" and (.prompt | endswith("\nProgram:\n"))

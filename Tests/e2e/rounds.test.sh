@@ -17,7 +17,7 @@ done
 for f in a/*.jsonl.zst a/round-*/*.jsonl.zst; do zstdcat "$f" | jq -e . > /dev/null || die "$f is not valid JSON Lines"; done
 assert_eq "$(zstdcat a/round-1/samples.jsonl.zst | wc -l)" 40   # 10 problems x 2 methods x N=2
 # the default rounds train on the held-out family's problems after the EVAL_PROBLEMS evaluation problems
-assert_eq "$(zstdcat a/problems-eval.jsonl.zst | jq -r .id | tr '\n' ' ')" "$(zstdcat a/data/arith-transfer.jsonl.zst | head -6 | jq -r .id | tr '\n' ' ')"
+assert_eq "$(zstdcat a/problems-eval.jsonl.zst | jq -r .id | tr '\n' ' ')" "$(zstdcat a/data/arith-transfer.jsonl.zst | sed -n 1,6p | jq -r .id | tr '\n' ' ')"
 assert_eq "$(zstdcat a/problems-train.jsonl.zst | jq -r .id | head -1)" "$(zstdcat a/data/arith-transfer.jsonl.zst | sed -n 7p | jq -r .id)"
 assert_eq "$(zstdcat a/round-1/verified.jsonl.zst | jq -r 'has("verdict")' | sort -u)" true
 jq -e '[.inputs[].label] == ["round-0", "round-1", "control"]' a/rounds.json > /dev/null || die "rounds.json"

@@ -11,6 +11,6 @@ st-verify --task program --completion-field solution_code gen/arith-test.jsonl.z
 jq -e -s 'length > 0 and all(.[]; .verdict == "pass" and .extracted == .answer)' code.jsonl >/dev/null || die "arith programs"
 st-verify --reference --threads 2 gen/funcs-test.jsonl.zst -o funcs.jsonl
 jq -e -s 'length > 0 and all(.[]; .verdict == "pass")' funcs.jsonl >/dev/null || die "function canonical solutions"
-# a wrong program and a wrong step are caught
-zstd -dc gen/arith-test.jsonl.zst | head -1 | jq -c '.completion = "print(-1)" | .method = "code"' > wrong.jsonl
+# a wrong program and a wrong step are caught (sed -n, not head: a SIGPIPE to zstd fails the script under pipefail)
+zstd -dc gen/arith-test.jsonl.zst | sed -n 1p | jq -c '.completion = "print(-1)" | .method = "code"' > wrong.jsonl
 assert_eq "$(st-verify wrong.jsonl | jq -r .verdict)" "fail"
