@@ -67,7 +67,7 @@ check-man: build
 	  $(BIN)/st-man $(BIN)/$$t | diff -q - man/man1/$$t.1 >/dev/null || \
 	  { echo "man/man1/$$t.1 is out of date: run 'make man'" >&2; exit 1; }; done; echo "man pages up to date"
 
-## demo: the default demo: a self-training round on the embedded tasks (make rounds with its defaults)
+## demo: the default demo: one self-training round on a story family the seed set never shows (~8 min; make rounds)
 demo: build
 	@$(MAKE) --no-print-directory rounds
 	@echo "demo: every file is under $(RUN)/ (zstdcat FILE | jq); the table above is $(RUN)/rounds.json, the plot $(RUN)/rounds.svg"
