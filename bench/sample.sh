@@ -24,13 +24,18 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 timeit() {  # seconds of one run of "$@"
   local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
 }
-batch_s=$(for _ in 1 2 3; do timeit "$bin/st-sample" "$out/prompts.jsonl" --model "$out/model-M" --method raw -n 1 \
-  --batch 32 --max-tokens $new --ignore-eos --temperature 1 --seed 1 -o "$out/s.jsonl"; done | median)
+# each batch run gives its whole-process time and, with -v, its generation rate (prefill + decode, the span
+# the reference times: no process start, model load or output)
+batch_runs=$(for _ in 1 2 3; do
+  s=$(date +%s.%N)
+  "$bin/st-sample" "$out/prompts.jsonl" --model "$out/model-M" --method raw -n 1 --batch 32 --max-tokens $new \
+    --ignore-eos --temperature 1 --seed 1 -v -o "$out/s.jsonl" 2> "$out/v.txt"
+  e=$(date +%s.%N)
+  echo "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }') $(sed -n 's/.*generated [0-9]* tokens at \([0-9]*\) tokens\/s.*/\1/p' "$out/v.txt")"
+done)
+batch_s=$(awk '{ print $1 }' <<< "$batch_runs" | median)
+gen_rate=$(awk '{ print $2 }' <<< "$batch_runs" | median)
 toks=$(jq -s 'map(.completion_tokens) | add' "$out/s.jsonl")
-# generation alone (prefill + decode, as the reference times it: no process start, model load or output)
-gen_rate=$(for _ in 1 2 3; do "$bin/st-sample" "$out/prompts.jsonl" --model "$out/model-M" --method raw -n 1 --batch 32 \
-  --max-tokens $new --ignore-eos --temperature 1 --seed 1 -v -o "$out/s.jsonl" 2>&1 >/dev/null \
-  | sed -n 's/.*generated [0-9]* tokens at \([0-9]*\) tokens\/s.*/\1/p'; done | median)
 single_s=$(for _ in 1 2 3; do timeit "$bin/st-sample" "$out/prompt1.jsonl" --model "$out/model-M" --method raw -n 1 \
   --batch 1 --max-tokens $new --ignore-eos --temperature 1 --seed 1 -o "$out/s1.jsonl"; done | median)
 

@@ -70,6 +70,12 @@ EXTRA_EVALS    ?=
 EXTRA_TRAIN    ?=
 SFT_EXTRA      ?=
 
+# Settings checked before anything is written (DEDUP is explained at dedup_flags below).
+ifeq ($(filter exact equations none,$(DEDUP)),)
+$(error DEDUP=$(DEDUP): expected exact, equations or none)
+endif
+$(foreach v,TRAIN_SPLIT EVAL_SPLIT,$(if $(filter-out train val test transfer,$($(v))),$(error $(v)=$($(v)): expected one of st-tasks' arithmetic splits: train, val, test or transfer)))
+
 ## rounds: run the self-training rounds (RUN, ROUNDS, METHODS, N, TEMP, TOPK, CAP, INIT, STEPS, SEED, SHARDS, LAUNCH, ...)
 .PHONY: rounds rounds-help
 rounds: build
@@ -130,9 +136,6 @@ $(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(S
 # DEDUP: which correct samples of a problem count as duplicates (kept once): exact (the same completion),
 # equations (the same list of arithmetic equations: RFT), or none.
 dedup_flags = $(if $(filter exact,$(DEDUP)),--dedup completion,$(if $(filter equations,$(DEDUP)),--dedup-equations completion))
-ifeq ($(filter exact equations none,$(DEDUP)),)
-$(error DEDUP=$(DEDUP): expected exact, equations or none)
-endif
 
 # The model a round starts from: INIT=base trains every round from the pre-trained base (ReST-EM), on the
 # seed set and that round's kept samples; INIT=previous continues from the last round's model.

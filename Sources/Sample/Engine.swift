@@ -80,12 +80,6 @@ public struct SampleStats {
     public var generatedTokens = 0
 }
 
-@inline(__always) func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 public final class SampleEngine {
     public private(set) var stats = SampleStats()
     public let model: LlamaModel
@@ -120,8 +114,8 @@ public final class SampleEngine {
         self.options = options
         let c = model.config
         vocab = c.vocabSize
-        // a prefix-LM prompt is prefilled in one forward call (every prompt token sees the whole prompt)
         promptSlots = min(16, max(2, options.batch))
+        // a forward call takes a decode step, a group of short prompts, or a whole prefix-LM prompt
         decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
                                maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : SampleEngine.prefillGroupTokens))
         let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
@@ -233,21 +227,26 @@ public final class SampleEngine {
             }
         }
 
-        // A prompt longer than prefillChunk is prefilled alone, in chunks of that size: the same computation
-        // whatever --batch is, so it may take the fast (BLAS) path; decode steps and grouped short prompts,
-        // whose neighbours vary, use the exact one.
-        // A prefix-LM prompt is one forward call, its tokens attending to the whole prompt (kvEnd = its length).
-        let chunkSize = SampleEngine.prefillChunk
-        // Short prompts that start together are prefilled in one call through the exact (row-independent) path:
+        // Prefill. Short prompts that start together share one call through the exact (row-independent) path:
         // the weights are read once for the group instead of once per prompt (perf: per-prompt BLAS calls
         // re-packed every weight matrix for each 64-token prompt), and a prompt's cache and first logits are
-        // the same whichever prompts share its call.
+        // the same whichever prompts share its call. A prompt longer than prefillChunk is prefilled alone, in
+        // chunks of that size, and a prefix-LM prompt alone in one call (its tokens attend to the whole
+        // prompt): the same computation whatever --batch is, so both may take the fast (BLAS) path. Which path
+        // a prompt takes depends only on the prompt, so the output never depends on --batch.
+        let chunkSize = SampleEngine.prefillChunk
+        func prefillsAlone(_ j: PromptJob) -> Bool { options.prefixLM || j.tokens.count > chunkSize }
+        func setFirstLogits(_ j: PromptJob, _ logits: UnsafePointer<Float>, row: Int) {
+            j.firstLogits = Array(UnsafeBufferPointer(start: logits + row * vocab, count: vocab))
+        }
+        /// FLOPs of a causal prefill of n tokens.
+        func causalPrefillFlops(_ n: Int) -> Double {
+            let L = Double(n)
+            return L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
+        }
         func prefill(_ group: [PromptJob]) throws {
-            // Long prompts and prefix-LM prompts keep their own calls (fixed chunks, BLAS): which path a prompt
-            // takes depends only on the prompt, so the output never depends on --batch.
-            let own = group.filter { options.prefixLM || $0.tokens.count > chunkSize }
-            for j in own { try prefill(j, slot: j.promptSlot!) }
-            let short = group.filter { !(options.prefixLM || $0.tokens.count > chunkSize) }
+            for j in group where prefillsAlone(j) { try prefill(j, slot: j.promptSlot!) }
+            let short = group.filter { !prefillsAlone($0) }
             if short.isEmpty { return }
             let t0 = monotonicSeconds()
             var toks: [Int32] = [], sl: [Int32] = [], ps: [Int32] = []
@@ -260,9 +259,8 @@ public final class SampleEngine {
             var row = 0
             for j in short {
                 row += j.tokens.count
-                j.firstLogits = Array(UnsafeBufferPointer(start: logits + (row - 1) * vocab, count: vocab))
-                let L = Double(j.tokens.count)
-                j.prefillFlops = L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
+                setFirstLogits(j, logits, row: row - 1)
+                j.prefillFlops = causalPrefillFlops(j.tokens.count)
             }
             stats.prefillTokens += toks.count
             stats.prefillSeconds += monotonicSeconds() - t0
@@ -275,7 +273,7 @@ public final class SampleEngine {
                 let last = try decoder.forward(tokens: job.tokens, slots: [Int32](repeating: Int32(slot), count: L),
                                                positions: (0..<L).map { Int32($0) },
                                                kvEnd: [Int32](repeating: Int32(L), count: L), exact: false)
-                job.firstLogits = Array(UnsafeBufferPointer(start: last + (L - 1) * vocab, count: vocab))
+                setFirstLogits(job, last, row: L - 1)
                 job.prefillFlops = Double(L) * flopsPerToken + attentionFlopsPerPosition * Double(L) * Double(L)
                 return
             }
@@ -289,9 +287,8 @@ public final class SampleEngine {
                 start = end
             }
             let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
-            job.firstLogits = Array(UnsafeBufferPointer(start: last! + (rows - 1) * vocab, count: vocab))
-            let L = Double(job.tokens.count)
-            job.prefillFlops = L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
+            setFirstLogits(job, last!, row: rows - 1)
+            job.prefillFlops = causalPrefillFlops(job.tokens.count)
         }
 
         let sampler = Sampler(options.settings)

@@ -31,9 +31,7 @@ public final class FloatBuffer: @unchecked Sendable {
                 let start = (Int(bitPattern: raw) + FloatBuffer.hugePage - 1) & ~(FloatBuffer.hugePage - 1)
                 let lead = start - Int(bitPattern: raw)
                 if lead > 0 { munmap(raw, lead) }
-                if FloatBuffer.hugePage - lead > 0 {
-                    munmap(UnsafeMutableRawPointer(bitPattern: start + size), FloatBuffer.hugePage - lead)
-                }
+                munmap(UnsafeMutableRawPointer(bitPattern: start + size), FloatBuffer.hugePage - lead)   // the tail (> 0)
                 let p = UnsafeMutableRawPointer(bitPattern: start)!
                 if hugePages { _ = madvise(p, size, MADV_HUGEPAGE) }
                 ptr = p.bindMemory(to: Float.self, capacity: count)

@@ -49,4 +49,8 @@ mk rounds RUN="$PWD/c" SHARDS=2 LAUNCH="$PWD/launch.sh" > c.log 2>&1 || { cat c.
 assert_eq "$(grep -c 'st-sample .*--shard' launched)" 2
 assert_eq "$(grep -c 'st-verify' launched)" 2
 assert_eq "$(zstdcat c/round-1/samples.jsonl.zst | sort | md5sum)" "$(zstdcat a/round-1/samples.jsonl.zst | sort | md5sum)" "(sharded samples)"
+# bad settings: a one-line error before anything runs
+expect_error 2 'DEDUP=sometimes: expected exact, equations or none' make -s --no-print-directory -C "$ST_ROOT" -n rounds RUN="$PWD/d" DEDUP=sometimes
+expect_error 2 'EVAL_SPLIT=tests: expected one of' make -s --no-print-directory -C "$ST_ROOT" -n rounds RUN="$PWD/d" EVAL_SPLIT=tests
+assert_no_file d
 echo ok
