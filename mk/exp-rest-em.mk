@@ -5,6 +5,8 @@
 # correct per problem, fine-tune with completion-only loss on the kept samples alone (no human data), repeat.
 #   restart   3 iterations, each fine-tuned from the pre-trained base (ReST-EM)
 #   continue  3 iterations, each continuing from the previous iterate (iteration 1 from the SFT model)
+#   restart-sft  3 iterations, each fine-tuned from the SFT model (round 0): ReST-EM's restart rule with the
+#             model that can do the task in the base's part, as the paper's few-shot base can and ours cannot
 #   x3        1 iteration with 3x the samples per problem
 #   rft       RFT (Yuan et al. 2023): 1 round, correct samples whose every step checks, one per distinct list
 #             of equations per problem, no cap, the base fine-tuned on them plus the seed set
@@ -27,12 +29,14 @@ XR_CAP  ?= 4
 XR_K    ?= 8
 else
 XR      ?= out/exp-rest-em
-XR_SET  ?= SFT_STEPS=1500 STEPS=1500 TRAIN_PROBLEMS=300 EVAL_PROBLEMS=200
+XR_SET  ?= SFT_STEPS=1500 STEPS=300 TRAIN_PROBLEMS=300 EVAL_PROBLEMS=200
 XR_N    ?= 32
 XR_CAP  ?= 10
 XR_K    ?= 16
 endif
 XR_N3   := $(shell echo $$((3 * $(XR_N))))
+# RFT trains the base on the seed set plus its paths: the seed-set SFT's budget (SFT_STEPS of XR_SET), not an iteration's
+XR_SFT_STEPS = $(or $(patsubst SFT_STEPS=%,%,$(filter SFT_STEPS=%,$(XR_SET))),1500)
 # the k of pass@k and maj@k: 1, 2, 4, ... up to XR_K
 XR_KS   := $(shell k=1; s=1; while [ $$((k * 2)) -le $(XR_K) ]; do k=$$((k * 2)); s=$$s,$$k; done; echo $$s)
 XR_EVAL := train:train:1:0:1 transfer:transfer:1:0:1
@@ -53,22 +57,25 @@ xr_link = mkdir -p $(XR)/$(1) && cd $(XR)/restart && cp -al --parents --remove-d
   $(if $(2),round-1/samples.jsonl.zst round-1/verified.jsonl.zst .settings/sample) $(abspath $(XR))/$(1)/
 
 .PHONY: exp-rest-em exp-rest-em-plan
-## exp-rest-em: experiment 1, ReST-EM: restart vs continue, 3x samples, SFT, RFT (QUICK=1: minutes); out/exp-rest-em/
+## exp-rest-em: experiment 1, ReST-EM: restart (from base or SFT) vs continue, 3x samples, SFT, RFT (QUICK=1: minutes); out/exp-rest-em/
 exp-rest-em: build
 	@echo "exp-rest-em: files under $(XR)/"
 	+$(call xr_arm,restart,3,INIT=base N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL) $(XR_PASSK))
 	$(call xr_link,continue,samples)
 	+$(call xr_arm,continue,3,INIT=previous N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
+	$(call xr_link,restart-sft,samples)
+	+$(call xr_arm,restart-sft,3,INIT=sft N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,x3)
 	+$(call xr_arm,x3,1,INIT=base N=$(XR_N3) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,rft,samples)
-	+$(call xr_arm,rft,1,INIT=base N=$(XR_N) CAP=1000 SEED_MIX=1 KEEP_WHERE='reward == 1 and steps_ok' DEDUP=equations,$(XR_EVAL))
+	+$(call xr_arm,rft,1,INIT=base STEPS=$(XR_SFT_STEPS) N=$(XR_N) CAP=1000 SEED_MIX=1 KEEP_WHERE='reward == 1 and steps_ok' DEDUP=equations,$(XR_EVAL))
 	@$(MAKE) --no-print-directory XR=$(XR) $(XR)/results.md
 
 # st-eval inputs: LABEL=FILE, a label repeated joins files into one run (greedy and sampled records).
 xr_in = $(1)=$(XR)/$(2)/round-$(3)/eval$(4)-verified.jsonl.zst
 XR_MODELS := sft:restart:0 restart-1:restart:1 restart-2:restart:2 restart-3:restart:3 continue-1:continue:1 \
-  continue-2:continue:2 continue-3:continue:3 x3-1:x3:1 rft-1:rft:1
+  continue-2:continue:2 continue-3:continue:3 restart-sft-1:restart-sft:1 restart-sft-2:restart-sft:2 \
+  restart-sft-3:restart-sft:3 x3-1:x3:1 rft-1:rft:1
 xr_each = $(foreach m,$(XR_MODELS),$(call xr_in,$(word 1,$(subst :, ,$(m))),$(word 2,$(subst :, ,$(m))),$(word 3,$(subst :, ,$(m))),$(1)))
 XR_TEST     := $(call xr_each,) $(foreach n,0 1 2 3,$(call xr_in,$(if $(filter 0,$(n)),sft,restart-$(n)),restart,$(n),-passk))
 XR_TRAIN    := $(call xr_each,-train)

@@ -7,7 +7,7 @@
 #            /verified.jsonl.zst          st-verify
 #            /kept.jsonl.zst              st-filter: correct samples, at most CAP per problem
 #            /train.jsonl.zst             kept samples as prompt/completion pairs, shuffled with the seed set
-#            /model/config.json           st-train from INIT (base or previous), completion-only loss
+#            /model/config.json           st-train from INIT (previous, base or sft), completion-only loss
 #   RUN/round-N/eval-samples.jsonl.zst    greedy samples of the held-out test problems (every round, 0 too)
 #            /eval-verified.jsonl.zst     st-verify
 #            /eval.json                   st-eval
@@ -70,9 +70,12 @@ EXTRA_EVALS    ?=
 EXTRA_TRAIN    ?=
 SFT_EXTRA      ?=
 
-# Settings checked before anything is written (DEDUP is explained at dedup_flags below).
+# Settings checked before anything is written (DEDUP and INIT are explained at dedup_flags and init_of below).
 ifeq ($(filter exact equations none,$(DEDUP)),)
 $(error DEDUP=$(DEDUP): expected exact, equations or none)
+endif
+ifeq ($(filter previous base sft,$(INIT)),)
+$(error INIT=$(INIT): expected previous, base or sft)
 endif
 $(foreach v,TRAIN_SPLIT EVAL_SPLIT,$(if $(filter-out train val test transfer,$($(v))),$(error $(v)=$($(v)): expected one of st-tasks' arithmetic splits: train, val, test or transfer)))
 
@@ -137,9 +140,10 @@ $(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(S
 # equations (the same list of arithmetic equations: RFT), or none.
 dedup_flags = $(if $(filter exact,$(DEDUP)),--dedup completion,$(if $(filter equations,$(DEDUP)),--dedup-equations completion))
 
-# The model a round starts from: INIT=base trains every round from the pre-trained base (ReST-EM), on the
-# seed set and that round's kept samples; INIT=previous continues from the last round's model.
-init_of = $(if $(filter previous,$(INIT)),$(RUN)/round-$(1)/model,$(RUN)/base)
+# The model a round starts from: INIT=previous continues from the last round's model; INIT=base trains every
+# round from the pre-trained base (ReST-EM's rule); INIT=sft every round from round 0's model (the seed-set SFT:
+# ReST-EM's rule where the pre-trained base cannot do the task and the SFT model plays its part).
+init_of = $(if $(filter previous,$(INIT)),$(RUN)/round-$(1)/model,$(if $(filter sft,$(INIT)),$(RUN)/round-0/model,$(RUN)/base))
 
 # $(call round,N,PREV): the chain of round N, sampling with round PREV's model.
 define round

@@ -13,6 +13,7 @@ pct() {
 }
 num() { jq -r --arg l "$2" --arg k "$3" '(.inputs[] | select(.label == $l) | .all[$k]) // null | if . == null then "-" else (. * 1000 | round / 10 | tostring) end' "$1"; }
 k=$(jq -r '.k | max' "$d/results.json")
+models="sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 restart-sft-1 restart-sft-2 restart-sft-3 x3-1 rft-1"
 
 echo "# Experiment 1: ReST-EM ($d)"
 echo
@@ -22,7 +23,7 @@ echo "pass@k and maj@k: $k samples per test problem at temperature 1.0, top-p 0.
 echo
 echo "| model | kept | train | test | transfer | train − test | pass@1 | pass@$k | maj@$k |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for m in sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 x3-1 rft-1; do
+for m in $models; do
   jq -e --arg m "$m" 'any(.inputs[]; .label == $m)' "$d/results.json" > /dev/null || { echo "| $m | not run |"; continue; }
   arm=${m%-*}; n=${m##*-}
   if [ "$m" = sft ]; then kept="seed set"; else kept=$(count "$d/$arm/round-$n/kept.jsonl.zst"); fi
@@ -37,7 +38,7 @@ echo
 levels=$(jq -r '[.inputs[0].by.difficulty | keys[]] | join(" ")' "$d/results.json")
 printf '| model |'; for l in $levels; do printf ' d=%s |' "$l"; done; echo
 printf '|---|'; for l in $levels; do printf -- '---:|'; done; echo
-for m in sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 x3-1 rft-1; do
+for m in $models; do
   jq -e --arg m "$m" 'any(.inputs[]; .label == $m)' "$d/results.json" > /dev/null || continue
   printf '| %s |' "$m"
   for l in $levels; do

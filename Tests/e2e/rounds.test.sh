@@ -52,5 +52,6 @@ assert_eq "$(zstdcat c/round-1/samples.jsonl.zst | sort | md5sum)" "$(zstdcat a/
 # bad settings: a one-line error before anything runs
 expect_error 2 'DEDUP=sometimes: expected exact, equations or none' make -s --no-print-directory -C "$ST_ROOT" -n rounds RUN="$PWD/d" DEDUP=sometimes
 expect_error 2 'EVAL_SPLIT=tests: expected one of' make -s --no-print-directory -C "$ST_ROOT" -n rounds RUN="$PWD/d" EVAL_SPLIT=tests
+expect_error 2 'INIT=last: expected previous, base or sft' make -s --no-print-directory -C "$ST_ROOT" -n rounds RUN="$PWD/d" INIT=last
 assert_no_file d
 echo ok
