@@ -129,10 +129,13 @@ extension SampleSet {
                 evaluateGroup(per[$0], field: name, value: groupValues[f].names[$0], options: options)
             }))
         }
+        // Methods that share no problem (arithmetic methods beside function tasks in one input) have nothing
+        // to correlate: no pair rather than a line of zeros.
         var pairs: [PairResult] = []
         for i in methodResults.indices {
             for j in methodResults.indices where j > i {
-                pairs.append(pair(methodResults[i], methodResults[j]))
+                let p = pair(methodResults[i], methodResults[j])
+                if p.problems > 0 { pairs.append(p) }
             }
         }
         return InputResult(label: label, path: path, all: all, methods: methodResults, by: by, pairs: pairs)

@@ -289,6 +289,21 @@ final class CorrelationTests: XCTestCase {
         XCTAssertEqual(r.all["n_min"], .int(2))
         XCTAssertEqual(set.smallestSampleCount(), 1)
     }
+
+    func testMethodsOnDisjointProblemsAreNotPaired() {
+        // text and code answer the arithmetic problems, humaneval only the function tasks (exp-code-mix's inputs)
+        let set = SampleSet()
+        for p in 0..<3 {
+            try! set.add(SampleRecord(problem: "a\(p)", method: "text", index: 0, verdict: p == 0 ? .pass : .fail))
+            try! set.add(SampleRecord(problem: "a\(p)", method: "code", index: 0, verdict: p < 2 ? .pass : .fail))
+            try! set.add(SampleRecord(problem: "f\(p)", method: "humaneval", index: 0, verdict: .pass))
+        }
+        var opts = EvalOptions(); opts.ks = [1]
+        let r = set.evaluate(label: "", path: "", options: opts)
+        XCTAssertEqual(r.methods.map(\.value), ["text", "code", "humaneval"])
+        XCTAssertEqual(r.pairs.map { "\($0.a)-\($0.b)" }, ["text-code"])
+        XCTAssertEqual(r.pairs[0].problems, 3)
+    }
 }
 
 final class BadInputTests: XCTestCase {
