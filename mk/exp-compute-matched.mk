@@ -8,13 +8,16 @@
 #   wc-1     WC's correct samples collapsed to one per problem (the collapsed control; fine-tuning only)
 # Data quality of each: coverage, diversity and false-positive rate (every equation checked) at its own
 # budget. Then each dataset's answer-correct samples (the paper filters on the final answer only) fine-tune
-# three pre-trained bases for the same CM_FT_STEPS steps, keeping the best of 10 evenly spaced validation
-# points (st-train --val-every, --keep best; loss on gold solutions of arith-val):
+# three models for the same CM_FT_STEPS steps, keeping the best of 10 evenly spaced validation points
+# (st-train --val-every, --keep best; loss on gold solutions of arith-val):
 #   student  a third, smaller model (distillation)     on se, wc, wc-nm, wc-1
-#   self     the WC base (self-improvement)            on se, wc
-#   w2s      the SE base (weak-to-strong)              on se, wc
-# and is evaluated greedy on the arithmetic test problems (text method).
-#   OUT/{wc,se,student}/base/, OUT/{wc,se}/sft/, OUT/n-samples.txt, OUT/{se,wc}-verified.jsonl.zst, ...
+#   self     the WC model (self-improvement)           on se, wc
+#   w2s      the SE model (weak-to-strong)             on se, wc
+# CM_FT_FROM says which of each model: sft (full default), its seed-set SFT, in the part the paper's
+# few-shot-capable bases play, as a pre-trained base here cannot do the task at all; or base (QUICK), the
+# pre-trained base, as the paper does. Every fine-tuned model is evaluated greedily on the arithmetic test
+# problems (text method).
+#   OUT/{wc,se,student}/base/, OUT/{wc,se,student}/sft/, OUT/n-samples.txt, OUT/{se,wc}-verified.jsonl.zst, ...
 #   OUT/quality.txt (+ quality.json, quality.svg)   data quality, compute
 #   OUT/ft/<model>-<data>/model/, eval-verified.jsonl.zst
 #   OUT/results.json, results.txt, results.svg       st-eval: every fine-tuned model; per setting below it
@@ -33,6 +36,7 @@ CM_N_SE           ?= 2
 CM_FT_STEPS       ?= 600
 CM_EVAL_PROBLEMS  ?= 200
 CM_SEED_MIX       ?= 1
+CM_FT_FROM        ?= base
 else
 CM_OUT            ?= out/exp-compute-matched
 CM_WC_ARCH        ?= --hidden 128 --layers 4 --heads 4
@@ -46,6 +50,10 @@ CM_N_SE           ?= 4
 CM_FT_STEPS       ?= 400
 CM_EVAL_PROBLEMS  ?= 300
 CM_SEED_MIX       ?= 0
+CM_FT_FROM        ?= sft
+endif
+ifeq ($(filter base sft,$(CM_FT_FROM)),)
+$(error CM_FT_FROM=$(CM_FT_FROM): expected base or sft)
 endif
 CM_BATCH          ?= 8
 CM_PRETRAIN_LR    ?= 3e-3
@@ -60,7 +68,7 @@ $(exp_data_stamp)
 $(call exp_stamp,$(CM_OUT),base,$(CM_WC_ARCH) / $(CM_SE_ARCH) / $(CM_STUDENT_ARCH) $(CM_CONTEXT) $(CM_BATCH) $(CM_PRETRAIN_STEPS) $(CM_PRETRAIN_LR) $(EXP_SEED))
 $(call exp_stamp,$(CM_OUT),sft,$(CM_SFT_STEPS) $(CM_LR))
 $(call exp_stamp,$(CM_OUT),sample,$(CM_TRAIN_PROBLEMS) $(CM_N_SE) $(CM_TEMP) $(CM_TOPK) $(CM_MAX_TOKENS) $(EXP_SEED))
-$(call exp_stamp,$(CM_OUT),ft,$(CM_FT_STEPS) $(CM_LR) $(CM_SEED_MIX) $(CM_VAL_PROBLEMS))
+$(call exp_stamp,$(CM_OUT),ft,$(CM_FT_STEPS) $(CM_LR) $(CM_SEED_MIX) $(CM_VAL_PROBLEMS) $(CM_FT_FROM))
 $(call exp_stamp,$(CM_OUT),eval,$(CM_EVAL_PROBLEMS) $(CM_MAX_TOKENS))
 endif
 
@@ -155,7 +163,7 @@ $(CM_OUT)/val-pairs.jsonl.zst: $(CM_OUT)/wc/sft/config.json $(CM_OUT)/.settings/
 	  | jq -c '{prompt: .prompt_text, completion: (.solution_text + "\n")}' | zstd -q -o $@.tmp && mv $@.tmp $@
 
 CM_FT := student-se student-wc student-wc-nm student-wc-1 self-se self-wc w2s-se w2s-wc
-cm_init = $(CM_OUT)/$(patsubst self,wc,$(patsubst w2s,se,$(1)))/base
+cm_init = $(CM_OUT)/$(patsubst self,wc,$(patsubst w2s,se,$(1)))/$(CM_FT_FROM)
 define cm_ft
 $(CM_OUT)/ft/$(1)-$(2)/model/config.json: $(CM_OUT)/data-$(2).jsonl.zst $(CM_OUT)/val-pairs.jsonl.zst $(call cm_init,$(1))/config.json
 	@mkdir -p $(CM_OUT)/ft/$(1)-$(2)

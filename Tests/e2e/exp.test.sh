@@ -42,7 +42,7 @@ rsvg-convert cx/results.svg -o cx/results.png || die "invalid SVG"
 # Experiment 3: WC and SE, compute-matched samples, data quality, eight fine-tuned models.
 mk "$PWD/cm/results.json" CM_OUT="$PWD/cm" "CM_WC_ARCH=--hidden 32 --layers 1 --heads 2" "CM_SE_ARCH=--hidden 32 --layers 3 --heads 2" \
    "CM_STUDENT_ARCH=--hidden 16 --layers 1 --heads 2" CM_CONTEXT=128 CM_PRETRAIN_STEPS=4 CM_SFT_STEPS=4 CM_TRAIN_PROBLEMS=6 \
-   CM_N_SE=2 CM_FT_STEPS=10 CM_EVAL_PROBLEMS=4 CM_VAL_PROBLEMS=4 CM_MAX_TOKENS=16 CM_SEED_MIX=1 > cm.log 2>&1 \
+   CM_N_SE=2 CM_FT_STEPS=10 CM_EVAL_PROBLEMS=4 CM_VAL_PROBLEMS=4 CM_MAX_TOKENS=16 CM_SEED_MIX=1 CM_FT_FROM=sft > cm.log 2>&1 \
    || { cat cm.log; die "exp-compute-matched failed"; }
 n_wc=$(sed 's/.*n_wc=//' cm/n-samples.txt)
 ratio=$(sed 's/.*ratio=\([0-9.]*\).*/\1/' cm/n-samples.txt)
@@ -61,12 +61,18 @@ assert_eq "$(jq -c '[.inputs[].label]' cm/results.json)" \
   '["sampler-wc","sampler-se","student-se","student-wc","student-wc-nm","student-wc-1","self-se","self-wc","w2s-se","w2s-wc"]'
 assert_eq "$(jq -r .identity.config.num_hidden_layers cm/ft/w2s-wc/model/st-train.json)" 3
 assert_eq "$(jq -r .identity.config.num_hidden_layers cm/ft/self-se/model/st-train.json)" 1
+# CM_FT_FROM=sft: each fine-tune starts from its model's seed-set SFT
+for f in student-wc:student self-se:wc w2s-wc:se; do
+  [[ $(jq -r .init cm/ft/${f%:*}/model/st-train.json) == */cm/${f#*:}/sft ]] || die "${f%:*} does not start from ${f#*:}/sft"
+done
 jq -e '.val_loss != null' cm/ft/student-wc/model/st-train.json > /dev/null || die "fine-tuning without validation"
 for d in 'student-wc - student-se' 'student-wc-nm - student-se' 'student-wc-1 - student-se' 'self-wc - self-se' 'w2s-wc - w2s-se'; do
   grep -q "Δ $d  *all" cm/results.txt || die "no difference $d"
 done
 rsvg-convert cm/results.svg -o cm/results.png || die "invalid SVG"
 rsvg-convert cm/quality.svg -o cm/quality.png || die "invalid SVG"
+expect_error 2 'CM_FT_FROM=last: expected base or sft' mk -n exp-compute-matched CM_OUT="$PWD/bad" CM_FT_FROM=last
+assert_no_file bad
 
 # a second run is a no-op
 mk -q "$PWD/obj/results.json" OBJ_OUT="$PWD/obj" OBJ_HIDDEN=32 OBJ_LAYERS=1 OBJ_HEADS=2 OBJ_CONTEXT=128 OBJ_STEPS=4 OBJ_N=2 OBJ_MAX_TOKENS=16 \
