@@ -14,9 +14,9 @@
 # The arms share restart's data, base, round-0 model and round-0 evaluations (hard links, with their settings
 # stamps, so nothing is trained twice). Every model is evaluated greedily on EVAL_PROBLEMS held-out test
 # problems, on the training problems themselves (train accuracy: the overfitting gap) and on the held-out
-# story family arith-transfer; restart's models also with XR_K samples per problem at temperature 1.0, top-p
-# 0.95 (the paper's pass@k setting) for pass@k and maj@k. st-eval then writes results-*.json, tables and
-# plots, and scripts/exp-rest-em-summary.sh a summary (results.md).
+# story family arith-transfer; the restart and restart-sft models also with XR_K samples per problem at
+# temperature 1.0, top-p 0.95 (the paper's pass@k setting) for pass@k and maj@k. st-eval then writes
+# results-*.json, tables and plots, and scripts/exp-rest-em-summary.sh a summary (results.md).
 #
 # QUICK=1 is a miniature (fewer problems, samples and steps, context 256, out/exp-rest-em-quick): minutes,
 # and accuracies too small and noisy to conclude anything from.
@@ -64,7 +64,7 @@ exp-rest-em: build
 	$(call xr_link,continue,samples)
 	+$(call xr_arm,continue,3,INIT=previous N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,restart-sft,samples)
-	+$(call xr_arm,restart-sft,3,INIT=sft N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL))
+	+$(call xr_arm,restart-sft,3,INIT=sft N=$(XR_N) CAP=$(XR_CAP),$(XR_EVAL) $(XR_PASSK))
 	$(call xr_link,x3)
 	+$(call xr_arm,x3,1,INIT=base N=$(XR_N3) CAP=$(XR_CAP),$(XR_EVAL))
 	$(call xr_link,rft,samples)
@@ -77,7 +77,8 @@ XR_MODELS := sft:restart:0 restart-1:restart:1 restart-2:restart:2 restart-3:res
   continue-2:continue:2 continue-3:continue:3 restart-sft-1:restart-sft:1 restart-sft-2:restart-sft:2 \
   restart-sft-3:restart-sft:3 x3-1:x3:1 rft-1:rft:1
 xr_each = $(foreach m,$(XR_MODELS),$(call xr_in,$(word 1,$(subst :, ,$(m))),$(word 2,$(subst :, ,$(m))),$(word 3,$(subst :, ,$(m))),$(1)))
-XR_TEST     := $(call xr_each,) $(foreach n,0 1 2 3,$(call xr_in,$(if $(filter 0,$(n)),sft,restart-$(n)),restart,$(n),-passk))
+XR_TEST     := $(call xr_each,) $(foreach n,0 1 2 3,$(call xr_in,$(if $(filter 0,$(n)),sft,restart-$(n)),restart,$(n),-passk)) \
+  $(foreach n,1 2 3,$(call xr_in,restart-sft-$(n),restart-sft,$(n),-passk))
 XR_TRAIN    := $(call xr_each,-train)
 XR_TRANSFER := $(call xr_each,-transfer)
 xr_files = $(foreach i,$(1),$(lastword $(subst =, ,$(i))))

@@ -19,7 +19,7 @@ echo "# Experiment 1: ReST-EM ($d)"
 echo
 echo "Greedy accuracy in percent with 95% bootstrap intervals over problems; train = the training problems the"
 echo "model was fine-tuned on, test = held-out test problems, transfer = the held-out story family."
-echo "pass@k and maj@k: $k samples per test problem at temperature 1.0, top-p 0.95 (restart arm only)."
+echo "pass@k and maj@k: $k samples per test problem at temperature 1.0, top-p 0.95 (restart and restart-sft arms)."
 echo
 echo "| model | kept | train | test | transfer | train − test | pass@1 | pass@$k | maj@$k |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -17,9 +17,10 @@ rsvg-convert x/results.svg -o x/results.png || die "invalid SVG"
 assert_eq "$(jq -r '[.inputs[].label] | join(" ")' x/results.json)" \
   "sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 restart-sft-1 restart-sft-2 restart-sft-3 x3-1 rft-1"
 assert_eq "$(jq -r '.k | join(",")' x/results.json)" "1,2"
-# restart's models are also sampled (2 per problem) for pass@k; the other arms only greedily
+# restart and restart-sft models are also sampled (2 per problem) for pass@k; the other arms only greedily
 assert_eq "$(jq '.inputs[1].all.n_max' x/results.json)" 2
-jq -e '.inputs[1].all["pass@2"] != null and .inputs[4].all["pass@2"] == null' x/results.json > /dev/null || die "pass@2"
+jq -e '[.inputs[] | select(.all["pass@2"] != null) | .label] == ["sft", "restart-1", "restart-2", "restart-3", "restart-sft-1", "restart-sft-2", "restart-sft-3"]' \
+  x/results.json > /dev/null || die "pass@2 for exactly sft, restart and restart-sft"
 jq -e '.inputs[0].by.difficulty | length > 0' x/results.json > /dev/null || die "no accuracy by difficulty"
 assert_eq "$(jq '.inputs | length' x/results-train.json)" 12
 assert_eq "$(jq '.inputs[0].all.problems' x/results-train.json)" 8     # the training problems themselves
