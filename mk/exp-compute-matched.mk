@@ -186,10 +186,10 @@ $(CM_OUT)/results.json: $(CM_OUT)/quality.json $(foreach f,$(CM_FT),$(CM_OUT)/ft
                         $(CM_OUT)/wc/eval-verified.jsonl.zst $(CM_OUT)/se/eval-verified.jsonl.zst
 	st-eval sampler-wc=$(CM_OUT)/wc/eval-verified.jsonl.zst sampler-se=$(CM_OUT)/se/eval-verified.jsonl.zst \
 	  $(foreach f,$(CM_FT),$(call cm_eval,$(f))) --k 1 --plot $(CM_OUT)/results.svg --plot-metrics greedy -q -o $@.tmp.json
-	{ echo "student (a third model, $(CM_STUDENT_ARCH)), differences against SE data:"; \
+	{ echo "student (a third model, $(CM_STUDENT_ARCH), its $(CM_FT_FROM)), differences against SE data:"; \
 	  st-eval $(foreach f,student-se student-wc student-wc-nm student-wc-1,$(call cm_eval,$(f))) --k 1 --table; \
-	  echo; echo "self-improvement (the WC base), differences against SE data:"; \
+	  echo; echo "self-improvement (the WC model's $(CM_FT_FROM)), differences against SE data:"; \
 	  st-eval $(foreach f,self-se self-wc,$(call cm_eval,$(f))) --k 1 --table; \
-	  echo; echo "weak-to-strong (the SE base), differences against SE data:"; \
+	  echo; echo "weak-to-strong (the SE model's $(CM_FT_FROM)), differences against SE data:"; \
 	  st-eval $(foreach f,w2s-se w2s-wc,$(call cm_eval,$(f))) --k 1 --table; } > $(CM_OUT)/results.txt
 	mv $@.tmp.json $@
