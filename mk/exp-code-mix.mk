@@ -48,11 +48,7 @@ $(call exp_stamp,$(CX_OUT),eval,$(CX_EVAL_PROBLEMS) $(CX_MAX_TOKENS))
 endif
 
 ## exp-code-mix: experiment 4, code share in pre-training (0/25/50/75%) and cooldown with/without code; QUICK=1
-.PHONY: exp-code-mix
-exp-code-mix: build
-	@$(MAKE) --no-print-directory $(CX_OUT)/results.json QUICK=$(QUICK)
-	@cat $(CX_OUT)/results.txt $(CX_OUT)/loss.txt
-	@echo "exp-code-mix: table $(CX_OUT)/results.txt, plot $(CX_OUT)/results.svg, JSON $(CX_OUT)/results.json"
+$(eval $(call exp_target,exp-code-mix,$(CX_OUT),$(CX_OUT)/results.txt $(CX_OUT)/loss.txt,$(CX_OUT)/results.svg))
 
 
 $(CX_OUT)/code%/base/config.json: $(EXP_DATA)/corpus-%.jsonl.zst $(BIN)/st-train $(CX_OUT)/.settings/base

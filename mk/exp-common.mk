@@ -19,6 +19,16 @@ exp_stamp = $(shell mkdir -p $(1)/.settings && printf '%s\n' '$(3)' > $(1)/.sett
               { cmp -s $(1)/.settings/$(2).tmp $(1)/.settings/$(2) && rm -f $(1)/.settings/$(2).tmp || \
                 mv $(1)/.settings/$(2).tmp $(1)/.settings/$(2); })
 
+# $(call exp_target,NAME,OUT,TABLES,PLOTS): the phony target NAME builds OUT/results.json in a sub-make of
+# its own (QUICK passed on), then prints TABLES and says where the outputs are.
+define exp_target
+.PHONY: $(1)
+$(1): build
+	@$$(MAKE) --no-print-directory $(2)/results.json QUICK=$$(QUICK)
+	@cat $(3)
+	@echo "$(1): tables $(3), plots $(4), JSON $(2)/results.json"
+endef
+
 # Each experiment writes this stamp (with its own) when one of its goals is asked for.
 exp_data_stamp = $(call exp_stamp,$(EXP_DATA),data,$(EXP_SEED) $(EXP_TASK_FLAGS) $(EXP_HOLDOUT))
 

@@ -73,11 +73,7 @@ $(call exp_stamp,$(CM_OUT),eval,$(CM_EVAL_PROBLEMS) $(CM_MAX_TOKENS))
 endif
 
 ## exp-compute-matched: experiment 3, weak-cheap vs strong-expensive data at equal sampling FLOPs; QUICK=1
-.PHONY: exp-compute-matched
-exp-compute-matched: build
-	@$(MAKE) --no-print-directory $(CM_OUT)/results.json QUICK=$(QUICK)
-	@cat $(CM_OUT)/quality.txt $(CM_OUT)/results.txt
-	@echo "exp-compute-matched: tables $(CM_OUT)/quality.txt $(CM_OUT)/results.txt, plots $(CM_OUT)/quality.svg $(CM_OUT)/results.svg"
+$(eval $(call exp_target,exp-compute-matched,$(CM_OUT),$(CM_OUT)/quality.txt $(CM_OUT)/results.txt,$(CM_OUT)/quality.svg $(CM_OUT)/results.svg))
 
 # Bases: one recipe, three sizes.
 define cm_base

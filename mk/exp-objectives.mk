@@ -48,11 +48,7 @@ $(call exp_stamp,$(OBJ_OUT),sample,$(OBJ_N) $(OBJ_TEMP) $(OBJ_MAX_TOKENS) $(EXP_
 endif
 
 ## exp-objectives: experiment 5, CodeGen2: causal vs causal+FIM vs prefix-LM at equal tokens; QUICK=1: minutes
-.PHONY: exp-objectives
-exp-objectives: build
-	@$(MAKE) --no-print-directory $(OBJ_OUT)/results.json QUICK=$(QUICK)
-	@cat $(OBJ_OUT)/results.txt $(OBJ_OUT)/loss.txt
-	@echo "exp-objectives: table $(OBJ_OUT)/results.txt, plot $(OBJ_OUT)/results.svg, JSON $(OBJ_OUT)/results.json"
+$(eval $(call exp_target,exp-objectives,$(OBJ_OUT),$(OBJ_OUT)/results.txt $(OBJ_OUT)/loss.txt,$(OBJ_OUT)/results.svg))
 
 define obj_arm
 $(OBJ_OUT)/$(1)/model/config.json: $(EXP_DATA)/code-train.jsonl.zst $(BIN)/st-train $(OBJ_OUT)/.settings/train

@@ -13,7 +13,8 @@ pct() {
 }
 num() { jq -r --arg l "$2" --arg k "$3" '(.inputs[] | select(.label == $l) | .all[$k]) // null | if . == null then "-" else (. * 1000 | round / 10 | tostring) end' "$1"; }
 k=$(jq -r '.k | max' "$d/results.json")
-models="sft restart-1 restart-2 restart-3 continue-1 continue-2 continue-3 restart-sft-1 restart-sft-2 restart-sft-3 x3-1 rft-1"
+# the models in the order the Make file lists them (results.json is built only when every one was evaluated)
+models=$(jq -r '[.inputs[].label] | join(" ")' "$d/results.json")
 
 echo "# Experiment 1: ReST-EM ($d)"
 echo
@@ -24,7 +25,6 @@ echo
 echo "| model | kept | train | test | transfer | train − test | pass@1 | pass@$k | maj@$k |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for m in $models; do
-  jq -e --arg m "$m" 'any(.inputs[]; .label == $m)' "$d/results.json" > /dev/null || { echo "| $m | not run |"; continue; }
   arm=${m%-*}; n=${m##*-}
   if [ "$m" = sft ]; then kept="seed set"; else kept=$(count "$d/$arm/round-$n/kept.jsonl.zst"); fi
   tr=$(num "$d/results-train.json" "$m" greedy); te=$(num "$d/results.json" "$m" greedy)
@@ -39,7 +39,6 @@ levels=$(jq -r '[.inputs[0].by.difficulty | keys[]] | join(" ")' "$d/results.jso
 printf '| model |'; for l in $levels; do printf ' d=%s |' "$l"; done; echo
 printf '|---|'; for l in $levels; do printf -- '---:|'; done; echo
 for m in $models; do
-  jq -e --arg m "$m" 'any(.inputs[]; .label == $m)' "$d/results.json" > /dev/null || continue
   printf '| %s |' "$m"
   for l in $levels; do
     jq -r --arg m "$m" --arg l "$l" '.inputs[] | select(.label == $m) | .by.difficulty[$l]
