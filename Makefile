@@ -112,4 +112,11 @@ help:
 clean:
 	rm -rf .build out
 
+# $(call settings_stamp,DIR,NAME,TEXT): DIR/.settings/NAME holds TEXT, rewritten only when TEXT changes, so a
+# target that depends on it rebuilds exactly when its settings change; its time is the last change of those
+# settings, and `make -q` answers whether anything is out of date. Called when make reads the mk/ files.
+settings_stamp = $(shell mkdir -p $(1)/.settings && printf '%s\n' '$(3)' > $(1)/.settings/$(2).tmp && \
+                   { cmp -s $(1)/.settings/$(2).tmp $(1)/.settings/$(2) && rm -f $(1)/.settings/$(2).tmp || \
+                     mv $(1)/.settings/$(2).tmp $(1)/.settings/$(2); })
+
 -include mk/*.mk

@@ -41,10 +41,10 @@ CX_ARMS        := $(foreach s,$(CX_SHARES),code$(s)) cool-text cool-code
 
 ifneq ($(filter exp-code-mix $(CX_OUT)/%,$(MAKECMDGOALS)),)
 $(exp_data_stamp)
-$(call exp_stamp,$(CX_OUT),base,$(CX_HIDDEN) $(CX_LAYERS) $(CX_HEADS) $(CX_CONTEXT) $(CX_BATCH) $(CX_STEPS) $(CX_LR) $(EXP_SEED))
-$(call exp_stamp,$(CX_OUT),cool,$(CX_COOL_FROM) $(CX_COOL_CODE) $(CX_COOL_STEPS))
-$(call exp_stamp,$(CX_OUT),sft,$(CX_SFT_STEPS) $(CX_SFT_LR))
-$(call exp_stamp,$(CX_OUT),eval,$(CX_EVAL_PROBLEMS) $(CX_MAX_TOKENS))
+$(call settings_stamp,$(CX_OUT),base,$(CX_HIDDEN) $(CX_LAYERS) $(CX_HEADS) $(CX_CONTEXT) $(CX_BATCH) $(CX_STEPS) $(CX_LR) $(EXP_SEED))
+$(call settings_stamp,$(CX_OUT),cool,$(CX_COOL_FROM) $(CX_COOL_CODE) $(CX_COOL_STEPS))
+$(call settings_stamp,$(CX_OUT),sft,$(CX_SFT_STEPS) $(CX_SFT_LR))
+$(call settings_stamp,$(CX_OUT),eval,$(CX_EVAL_PROBLEMS) $(CX_MAX_TOKENS))
 endif
 
 ## exp-code-mix: experiment 4, code share in pre-training (0/25/50/75%) and cooldown with/without code; QUICK=1

@@ -13,12 +13,6 @@ EXP_HOLDOUT    ?= 10
 EXP_DATA       ?= out/exp-data
 XD             := $(EXP_DATA)/data
 
-# $(call exp_stamp,DIR,NAME,TEXT): DIR/.settings/NAME holds TEXT; rewritten only when TEXT changes, so a
-# target depending on it is rebuilt exactly when its settings change. Written when make reads the file.
-exp_stamp = $(shell mkdir -p $(1)/.settings && printf '%s\n' '$(3)' > $(1)/.settings/$(2).tmp && \
-              { cmp -s $(1)/.settings/$(2).tmp $(1)/.settings/$(2) && rm -f $(1)/.settings/$(2).tmp || \
-                mv $(1)/.settings/$(2).tmp $(1)/.settings/$(2); })
-
 # $(call exp_target,NAME,OUT,TABLES,PLOTS): the phony target NAME builds OUT/results.json in a sub-make of
 # its own (QUICK passed on), then prints TABLES and says where the outputs are.
 define exp_target
@@ -30,7 +24,7 @@ $(1): build
 endef
 
 # Each experiment writes this stamp (with its own) when one of its goals is asked for.
-exp_data_stamp = $(call exp_stamp,$(EXP_DATA),data,$(EXP_SEED) $(EXP_TASK_FLAGS) $(EXP_HOLDOUT))
+exp_data_stamp = $(call settings_stamp,$(EXP_DATA),data,$(EXP_SEED) $(EXP_TASK_FLAGS) $(EXP_HOLDOUT))
 
 $(XD)/MANIFEST.json: $(BIN)/st-tasks $(EXP_DATA)/.settings/data
 	st-tasks -o $(XD) --seed $(EXP_SEED) $(EXP_TASK_FLAGS)

@@ -65,11 +65,11 @@ CM_VAL_PROBLEMS   ?= 200
 
 ifneq ($(filter exp-compute-matched $(CM_OUT)/%,$(MAKECMDGOALS)),)
 $(exp_data_stamp)
-$(call exp_stamp,$(CM_OUT),base,$(CM_WC_ARCH) / $(CM_SE_ARCH) / $(CM_STUDENT_ARCH) $(CM_CONTEXT) $(CM_BATCH) $(CM_PRETRAIN_STEPS) $(CM_PRETRAIN_LR) $(EXP_SEED))
-$(call exp_stamp,$(CM_OUT),sft,$(CM_SFT_STEPS) $(CM_LR))
-$(call exp_stamp,$(CM_OUT),sample,$(CM_TRAIN_PROBLEMS) $(CM_N_SE) $(CM_TEMP) $(CM_TOPK) $(CM_MAX_TOKENS) $(EXP_SEED))
-$(call exp_stamp,$(CM_OUT),ft,$(CM_FT_STEPS) $(CM_LR) $(CM_SEED_MIX) $(CM_VAL_PROBLEMS) $(CM_FT_FROM))
-$(call exp_stamp,$(CM_OUT),eval,$(CM_EVAL_PROBLEMS) $(CM_MAX_TOKENS))
+$(call settings_stamp,$(CM_OUT),base,$(CM_WC_ARCH) / $(CM_SE_ARCH) / $(CM_STUDENT_ARCH) $(CM_CONTEXT) $(CM_BATCH) $(CM_PRETRAIN_STEPS) $(CM_PRETRAIN_LR) $(EXP_SEED))
+$(call settings_stamp,$(CM_OUT),sft,$(CM_SFT_STEPS) $(CM_LR))
+$(call settings_stamp,$(CM_OUT),sample,$(CM_TRAIN_PROBLEMS) $(CM_N_SE) $(CM_TEMP) $(CM_TOPK) $(CM_MAX_TOKENS) $(EXP_SEED))
+$(call settings_stamp,$(CM_OUT),ft,$(CM_FT_STEPS) $(CM_LR) $(CM_SEED_MIX) $(CM_VAL_PROBLEMS) $(CM_FT_FROM))
+$(call settings_stamp,$(CM_OUT),eval,$(CM_EVAL_PROBLEMS) $(CM_MAX_TOKENS))
 endif
 
 ## exp-compute-matched: experiment 3, weak-cheap vs strong-expensive data at equal sampling FLOPs; QUICK=1

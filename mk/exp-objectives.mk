@@ -43,8 +43,8 @@ decode_of = $(if $(filter prefix-lm,$(1)),--prefix-lm)
 
 ifneq ($(filter exp-objectives $(OBJ_OUT)/%,$(MAKECMDGOALS)),)
 $(exp_data_stamp)
-$(call exp_stamp,$(OBJ_OUT),train,$(OBJ_HIDDEN) $(OBJ_LAYERS) $(OBJ_HEADS) $(OBJ_CONTEXT) $(OBJ_BATCH) $(OBJ_STEPS) $(OBJ_LR) $(OBJ_FIM_MIX) $(EXP_SEED))
-$(call exp_stamp,$(OBJ_OUT),sample,$(OBJ_N) $(OBJ_TEMP) $(OBJ_MAX_TOKENS) $(EXP_SEED))
+$(call settings_stamp,$(OBJ_OUT),train,$(OBJ_HIDDEN) $(OBJ_LAYERS) $(OBJ_HEADS) $(OBJ_CONTEXT) $(OBJ_BATCH) $(OBJ_STEPS) $(OBJ_LR) $(OBJ_FIM_MIX) $(EXP_SEED))
+$(call settings_stamp,$(OBJ_OUT),sample,$(OBJ_N) $(OBJ_TEMP) $(OBJ_MAX_TOKENS) $(EXP_SEED))
 endif
 
 ## exp-objectives: experiment 5, CodeGen2: causal vs causal+FIM vs prefix-LM at equal tokens; QUICK=1: minutes

@@ -93,22 +93,18 @@ print-%:
 	@echo '$($*)'
 
 S := $(RUN)/.settings
-# Settings stamps, written when make reads this file (only for rounds targets), and rewritten only when their
-# text changes: a stamp's time is the last change of the settings it holds, `make -n` shows the real plan, and
-# `make -q` answers whether anything is out of date.
-stamp = $(shell mkdir -p $(S) && printf '%s\n' '$(2)' > $(S)/$(1).tmp && \
-          { cmp -s $(S)/$(1).tmp $(S)/$(1) && rm -f $(S)/$(1).tmp || mv $(S)/$(1).tmp $(S)/$(1); })
+# Settings stamps (settings_stamp in the Makefile), written only for rounds targets.
 ifneq ($(filter rounds $(RUN)/%,$(MAKECMDGOALS)),)
-$(call stamp,data,SEED=$(SEED) $(TASK_FLAGS))
-$(call stamp,base,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
-$(call stamp,sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(SFT_EXTRA), extra=$(SFT_EXTRA)))
-$(call stamp,problems,$(TRAIN_PROBLEMS) $(TRAIN_SPLIT) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
-$(call stamp,sample,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
-$(call stamp,filter,$(CAP) $(DEDUP) $(SEED)$(if $(subst reward == 1,,$(KEEP_WHERE)), where=$(KEEP_WHERE)))
-$(call stamp,train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(EXTRA_TRAIN), extra=$(EXTRA_TRAIN)))
-$(call stamp,eval,$(EVAL_METHODS) $(MAX_TOKENS))
-$(foreach e,$(EXTRA_EVALS),$(call stamp,eval-$(word 1,$(subst :, ,$(e))),$(EVAL_METHODS) $(MAX_TOKENS) $(e) $(SEED)))
-$(call stamp,report,$(ROUNDS) $(CONTROL))
+$(call settings_stamp,$(RUN),data,SEED=$(SEED) $(TASK_FLAGS))
+$(call settings_stamp,$(RUN),base,$(HIDDEN) $(LAYERS) $(HEADS) $(CONTEXT) $(BATCH) $(CODE_SHARE) $(PRETRAIN_STEPS) $(PRETRAIN_LR) $(SEED))
+$(call settings_stamp,$(RUN),sft,$(SFT_STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(SFT_EXTRA), extra=$(SFT_EXTRA)))
+$(call settings_stamp,$(RUN),problems,$(TRAIN_PROBLEMS) $(TRAIN_SPLIT) $(EVAL_PROBLEMS) $(EVAL_SPLIT))
+$(call settings_stamp,$(RUN),sample,$(METHODS) $(N) $(TEMP) $(TOPK) $(MAX_TOKENS) $(SEED))
+$(call settings_stamp,$(RUN),filter,$(CAP) $(DEDUP) $(SEED)$(if $(subst reward == 1,,$(KEEP_WHERE)), where=$(KEEP_WHERE)))
+$(call settings_stamp,$(RUN),train,$(INIT) $(SEED_MIX) $(STEPS) $(LR) $(CONTEXT) $(BATCH) $(SEED)$(if $(EXTRA_TRAIN), extra=$(EXTRA_TRAIN)))
+$(call settings_stamp,$(RUN),eval,$(EVAL_METHODS) $(MAX_TOKENS))
+$(foreach e,$(EXTRA_EVALS),$(call settings_stamp,$(RUN),eval-$(word 1,$(subst :, ,$(e))),$(EVAL_METHODS) $(MAX_TOKENS) $(e) $(SEED)))
+$(call settings_stamp,$(RUN),report,$(ROUNDS) $(CONTROL))
 endif
 
 D := $(RUN)/data
@@ -133,8 +129,15 @@ $(RUN)/base/config.json: $(RUN)/corpus.jsonl.zst $(BIN)/st-train $(S)/base
 	  --steps $(PRETRAIN_STEPS) --lr $(PRETRAIN_LR) --warmup 30 --seed $(SEED) -q -o $(RUN)/base
 $(RUN)/round-0/model/config.json: $(RUN)/base/config.json $(D)/MANIFEST.json $(SFT_EXTRA) $(S)/sft
 	@mkdir -p $(RUN)/round-0
-	st-train $(D)/seed-pairs.jsonl.zst$(foreach f,$(SFT_EXTRA), $(f)) --init $(RUN)/base --steps $(SFT_STEPS) --lr $(LR) --warmup 10 \
-	  --context $(CONTEXT) --batch $(BATCH) --seed $(SEED) -q -o $(RUN)/round-0/model
+	$(call fine_tune,$(D)/seed-pairs.jsonl.zst$(foreach f,$(SFT_EXTRA), $(f)),$(RUN)/base,$(SFT_STEPS),$(RUN)/round-0/model)
+
+# The one st-train and st-sample command lines of the rounds.
+# $(call fine_tune,DATA,INIT,STEPS,OUT): fine-tune the model INIT on DATA (completion-only loss) into OUT.
+fine_tune = st-train $(1) --init $(2) --steps $(3) --lr $(LR) --warmup 10 --context $(CONTEXT) --batch $(BATCH) \
+  --seed $(SEED) -q -o $(4)
+# $(call sample,PROBLEMS,MODEL,METHODS,SAMPLER,REST): st-sample PROBLEMS with MODEL, one --method per METHODS,
+# SAMPLER (-n and the sampler's settings), MAX_TOKENS, then REST (--seed, -o, ...).
+sample = st-sample $(1) --model $(2) $(foreach m,$(3),--method $(m)) $(4) --max-tokens $(MAX_TOKENS) $(5)
 
 # DEDUP: which correct samples of a problem count as duplicates (kept once): exact (the same completion),
 # equations (the same list of arithmetic equations: RFT), or none.
@@ -151,16 +154,14 @@ R$(1) := $(RUN)/round-$(1)
 ifeq ($(SHARDS),1)
 $$(R$(1))/samples.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/round-$(2)/model/config.json $(S)/sample
 	@mkdir -p $$(@D)
-	$(LAUNCH) st-sample $$< --model $(RUN)/round-$(2)/model $(foreach m,$(METHODS),--method $(m)) -n $(N) \
-	  --temperature $(TEMP) --top-k $(TOPK) --max-tokens $(MAX_TOKENS) --seed $(SEED) -o $$@
+	$(LAUNCH) $(call sample,$$<,$(RUN)/round-$(2)/model,$(METHODS),-n $(N) --temperature $(TEMP) --top-k $(TOPK),--seed $(SEED) -o $$@)
 $$(R$(1))/verified.jsonl.zst: $$(R$(1))/samples.jsonl.zst
 	@mkdir -p $$(@D)
 	$(LAUNCH) st-verify $$< -o $$@
 else
 $$(R$(1))/shards/samples-%.jsonl.zst: $(RUN)/problems-train.jsonl.zst $(RUN)/round-$(2)/model/config.json $(S)/sample
 	@mkdir -p $$(dir $$@)
-	$(LAUNCH) st-sample $$< --model $(RUN)/round-$(2)/model $(foreach m,$(METHODS),--method $(m)) -n $(N) \
-	  --temperature $(TEMP) --top-k $(TOPK) --max-tokens $(MAX_TOKENS) --seed $(SEED) --shard $$*/$(SHARDS) -o $$@
+	$(LAUNCH) $(call sample,$$<,$(RUN)/round-$(2)/model,$(METHODS),-n $(N) --temperature $(TEMP) --top-k $(TOPK),--seed $(SEED) --shard $$*/$(SHARDS) -o $$@)
 $$(R$(1))/shards/verified-%.jsonl.zst: $$(R$(1))/shards/samples-%.jsonl.zst
 	@mkdir -p $$(@D)
 	$(LAUNCH) st-verify $$< -o $$@
@@ -180,16 +181,14 @@ $$(R$(1))/train.jsonl.zst: $$(R$(1))/kept.jsonl.zst $(foreach f,$(EXTRA_TRAIN),$
 	  | st-mix -$(foreach f,$(EXTRA_TRAIN), $$(R$(1))/$(f)) $(if $(filter 1,$(SEED_MIX)),$(D)/seed-pairs.jsonl.zst) --seed $(SEED) -q -o $$@
 $$(R$(1))/model/config.json: $$(R$(1))/train.jsonl.zst $(call init_of,$(2))/config.json $(S)/train
 	@mkdir -p $$(R$(1))
-	st-train $$< --init $(call init_of,$(2)) --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
-	  --batch $(BATCH) --seed $(SEED) -q -o $$(R$(1))/model
+	$(call fine_tune,$$<,$(call init_of,$(2)),$(STEPS),$$(R$(1))/model)
 endef
 
 # Evaluation of a model directory's parent (round-N, or the control), the same for every round including 0.
 define evaluate
 $(RUN)/$(1)/eval-samples.jsonl.zst: $(RUN)/problems-eval.jsonl.zst $(RUN)/$(1)/model/config.json $(S)/eval
 	@mkdir -p $$(@D)
-	st-sample $$< --model $(RUN)/$(1)/model $(foreach m,$(EVAL_METHODS),--method $(m)) -n 1 --temperature 0 \
-	  --max-tokens $(MAX_TOKENS) -o $$@
+	$(call sample,$$<,$(RUN)/$(1)/model,$(EVAL_METHODS),-n 1 --temperature 0,-o $$@)
 $(RUN)/$(1)/eval-verified.jsonl.zst: $(RUN)/$(1)/eval-samples.jsonl.zst
 	@mkdir -p $$(@D)
 	st-verify $$< -o $$@
@@ -206,8 +205,7 @@ EVAL_DIRS := round-0 $(foreach n,$(ROUND_IDS),round-$(n)) $(if $(filter 1,$(CONT
 # demo under 10 minutes on 2 cores (it adds ~2); the README shows its numbers.
 $(RUN)/control/model/config.json: $(call init_of,0)/config.json $(D)/MANIFEST.json $(S)/train
 	@mkdir -p $(RUN)/control
-	st-train $(D)/seed-pairs.jsonl.zst --init $(call init_of,0) --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
-	  --batch $(BATCH) --seed $(SEED) -q -o $(RUN)/control/model
+	$(call fine_tune,$(D)/seed-pairs.jsonl.zst,$(call init_of,0),$(STEPS),$(RUN)/control/model)
 SHARD_IDS := $(shell seq 0 $$(( $(SHARDS) - 1 )))
 $(foreach n,$(ROUND_IDS),$(eval $(call round,$(n),$(shell echo $$(($(n)-1))))))
 $(foreach d,$(EVAL_DIRS),$(eval $(call evaluate,$(d))))
@@ -223,8 +221,7 @@ extra_problems = $(if $(filter train,$(1)),$(RUN)/problems-train.jsonl.zst,$(RUN
 define extra_eval
 $(RUN)/round-$(1)/eval-$(2)-samples.jsonl.zst: $(call extra_problems,$(3)) $(RUN)/round-$(1)/model/config.json $(S)/eval-$(2)
 	@mkdir -p $$(@D)
-	st-sample $$< --model $(RUN)/round-$(1)/model $(foreach m,$(EVAL_METHODS),--method $(m)) -n $(4) --temperature $(5) \
-	  --top-p $(6) --max-tokens $(MAX_TOKENS) --seed $(SEED) -o $$@
+	$(call sample,$$<,$(RUN)/round-$(1)/model,$(EVAL_METHODS),-n $(4) --temperature $(5) --top-p $(6),--seed $(SEED) -o $$@)
 $(RUN)/round-$(1)/eval-$(2)-verified.jsonl.zst: $(RUN)/round-$(1)/eval-$(2)-samples.jsonl.zst
 	st-verify $$< -o $$@
 endef
