@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# st-sample speed (issue 5): config M of the tensor library (hidden 384, 6 layers, 6 heads, intermediate
+# st-sample speed: config M of the tensor library (hidden 384, 6 layers, 6 heads, intermediate
 # 1024, byte vocabulary), 32 sequences x 128 new tokens after 64-token prompts, beside a straightforward
 # PyTorch key-value-cache loop on the same model directory in the same run (bench/sample_ref.py, when
 # TORCH_PYTHON can import torch and transformers). Also single-sequence latency. Prints Markdown.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Data-plane throughput: st-filter pass-through and a --where on one field, over ~1 GB of uncompressed
 # sample-like JSONL (zstd-compressed), beside `zstdcat f | jq -c 'select(...)'` on the same file in the
-# same run. Goal (issue 2): >= 250 MB/s of uncompressed JSONL on one core, >= 4x jq.
+# same run. Goal: >= 250 MB/s of uncompressed JSONL on one core, >= 4x jq.
 # BENCH_RECORDS=N changes the size (780000 records ~ 1 GB). Prints a Markdown table for BENCHMARKS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -2,7 +2,7 @@
 # Tensor library: one training step (forward, backward, AdamW with clipping) of the Llama model in tokens/s on
 # configs S, M, L (docs/tensor.md), the measured two-thread sgemm ceiling, batched KV-cache decoding, and —
 # when PyTorch is importable by $TORCH_PYTHON (default python3) — the same architecture in PyTorch eager
-# (bench/tensor_ref.py) in the same run. Goal (issue 3): >= 1.5x PyTorch on S, >= 1.0x on M and L.
+# (bench/tensor_ref.py) in the same run. Goal: >= 1.5x PyTorch on S, >= 1.0x on M and L.
 # BENCH_STEPS=N timed steps per config (default 10), BENCH_THREADS=N (default: all cores). OpenBLAS kernels:
 # st respects OPENBLAS_CORETYPE when set, else picks the AVX-512 (SkylakeX) kernels on AVX-512 CPUs that
 # Debian's OpenBLAS 0.3.21 does not recognise. Prints a Markdown section for BENCHMARKS.md.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # st-train end to end (reading and tokenizing a zstd JSONL corpus, packing, training, writing the model
 # directory) on configs S and M of the tensor library (docs/tensor.md), beside the bare training step that
-# tensor-bench measures in the same run. Goal (issue 4): data handling (reading, tokenizing, packing) under 5% of
+# tensor-bench measures in the same run. Goal: data handling (reading, tokenizing, packing) under 5% of
 # the time. BENCH_TRAIN_STEPS_S / _M set the steps (default 40 and 10). Prints a Markdown section for BENCHMARKS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,4 +1,4 @@
-# Experiment 4 (issue 9), "To Code, or Not To Code?": base models pre-trained from scratch on text/code
+# Experiment 4 (EXPERIMENTS.md), "To Code, or Not To Code?": base models pre-trained from scratch on text/code
 # mixtures with CX_SHARES percent code at equal tokens (same steps, batch, context), and two cooldowns of
 # the CX_COOL_FROM base (CX_COOL_STEPS more steps, learning rate annealed linearly from CX_LR/10 to 1e-6)
 # on text only or on text with CX_COOL_CODE percent code. Every base then gets the same seed fine-tuning

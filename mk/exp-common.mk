@@ -1,4 +1,4 @@
-# What the paper experiments (issue 9: exp-compute-matched, exp-code-mix, exp-objectives) share: one data
+# What the paper experiments (exp-compute-matched, exp-code-mix, exp-objectives) share: one data
 # directory built by st-tasks, held-out slices of the two corpora, and settings stamps. Included by each
 # mk/exp-*.mk file (and by `-include mk/*.mk`); the guard makes a second inclusion a no-op.
 ifndef EXP_COMMON_MK

@@ -1,4 +1,4 @@
-# Experiment 3 (issue 9), compute-matched sampling ("Smaller, Weaker, Yet Better"): a weak-cheap (WC) and a
+# Experiment 3 (EXPERIMENTS.md), compute-matched sampling ("Smaller, Weaker, Yet Better"): a weak-cheap (WC) and a
 # strong-expensive (SE) model from one recipe (pre-trained on the 25%-code mixture, fine-tuned on the seed
 # set), about 3x apart in parameters. SE draws CM_N_SE chain-of-thought samples per training problem, WC
 # round(P_SE / P_WC * CM_N_SE): equal sampling compute, which the FLOPs st-sample records show. Datasets:

@@ -1,4 +1,4 @@
-# Experiment 2 (issue 9): multi-method self-training (MMST, Upadhyay & Ginsberg 2023) at small scale.
+# Experiment 2 (EXPERIMENTS.md): multi-method self-training (MMST, Upadhyay & Ginsberg 2023) at small scale.
 #
 # One model, two methods for the embedded arithmetic problems: text (chain of thought, the answer parsed) and
 # code (a Python program, run; its output is the answer). Every arm starts from the same seed-set SFT model

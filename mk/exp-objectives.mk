@@ -1,4 +1,4 @@
-# Experiment 5 (issue 9), CodeGen2's objectives: three models pre-trained from scratch on the code corpus
+# Experiment 5 (EXPERIMENTS.md), CodeGen2's objectives: three models pre-trained from scratch on the code corpus
 # at equal tokens (same steps, batch and context), differing only in st-train's --objective:
 #   causal      plain left-to-right
 #   fim         causal and CodeGen2 infilling mixed per document (OBJ_FIM_MIX)

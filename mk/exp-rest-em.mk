@@ -1,4 +1,4 @@
-# Experiment 1 (issue 9): ReST-EM (Singh et al. 2023) at small scale on the embedded arithmetic tasks.
+# Experiment 1 (EXPERIMENTS.md): ReST-EM (Singh et al. 2023) at small scale on the embedded arithmetic tasks.
 #
 # Every arm is a run of mk/rounds.mk under $(XR)/ARM, with the text (chain-of-thought) method, as the paper's
 # MATH experiment: sample XR_N per training problem (temperature 0.7, top-k 40), verify, keep at most XR_CAP

@@ -1,4 +1,4 @@
-# Self-training rounds (issue 8): every step is a file target built by one of the tools.
+# Self-training rounds: every step is a file target built by one of the tools.
 #
 #   RUN/data/MANIFEST.json                embedded tasks and corpora (st-tasks)
 #   RUN/base/config.json                  pre-trained base model (st-mix + st-train on the corpora)
@@ -17,7 +17,7 @@
 # they change: changing CAP rebuilds kept and what follows, not the samples. Every tool writes under a
 # temporary name, so an interrupted make continues cleanly. `make -n rounds` shows the plan.
 #
-# The defaults are the default demo's (`make`), chosen by measurement (issue 8's notes): SFT_STEPS=1500 because
+# The defaults are the default demo's (`make`), chosen by measurement: SFT_STEPS=1500 because
 # this model's accuracy jumps between 600 and 1,200 steps of supervised training (3% -> 47%), and near that
 # threshold run-to-run noise swamps any effect; INIT=previous with 600 steps per round because retraining the
 # base for 1,500 steps on seed + kept samples lost 9 points in one measurement (54% -> 45%); exact duplicate
