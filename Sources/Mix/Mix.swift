@@ -10,6 +10,9 @@
 // shuffle is exact. Otherwise the sources are interleaved at random in proportion to their remaining
 // record counts (counted in a first pass) and pass through a buffer of B records from which each output
 // is drawn uniformly: a record can move at most about B positions from its place in that interleaving.
+#if canImport(Glibc)
+import Glibc
+#endif
 import Streams
 
 public struct MixSource {
@@ -17,13 +20,16 @@ public struct MixSource {
     public var weight: Double
     public init(path: String, weight: Double) { self.path = path; self.weight = weight }
 
-    /// Parses `PATH[:WEIGHT]`; a suffix after the last ':' that is not a number is part of the path.
-    public static func parse(_ spec: String) throws -> MixSource {
-        if let colon = spec.lastIndex(of: ":"), let w = Double(spec[spec.index(after: colon)...]) {
-            guard w.isFinite, w >= 0 else { throw ToolInputError("weight of '\(spec)' must be a finite number ≥ 0") }
-            return MixSource(path: String(spec[..<colon]), weight: w)
+    /// Parses `PATH[:WEIGHT]`. A suffix after the last ':' is the weight, unless the whole spec names an
+    /// existing file (a path with a colon in it); a suffix that is not a number is then an error, not a path.
+    public static func parse(_ spec: String, fileExists: (String) -> Bool = { access($0, F_OK) == 0 }) throws -> MixSource {
+        guard let colon = spec.lastIndex(of: ":"), spec != "-", !fileExists(spec) else { return MixSource(path: spec, weight: 1) }
+        let text = spec[spec.index(after: colon)...]
+        guard let w = Double(text) else {
+            throw ToolInputError("\(spec): the weight '\(text)' is not a number (give PATH or PATH:WEIGHT)")
         }
-        return MixSource(path: spec, weight: 1)
+        guard w.isFinite, w >= 0 else { throw ToolInputError("\(spec): the weight must be a finite number ≥ 0") }
+        return MixSource(path: String(spec[..<colon]), weight: w)
     }
 }
 
@@ -32,6 +38,8 @@ public struct MixSpec {
     public var total: Int?
     public var replacement = false
     public var tag: String?
+    /// Whether --tag may replace a field the records already have (otherwise that is an error).
+    public var overwriteTag = false
     public var bufferRecords = 1_000_000
     public var seed: UInt64 = 0
     public var skipBad = false
@@ -62,6 +70,16 @@ public final class Mixer {
 
     private func reader(_ i: Int) throws -> JSONLReader {
         try JSONLReader(paths: [spec.sources[i].path], skipBad: spec.skipBad, allowEmpty: true)
+    }
+
+    /// The next record of a source; a record that already has the --tag field stops the mix unless
+    /// overwriting was asked for, since the field's old value would be lost without a word.
+    private func next(_ r: JSONLReader) throws -> JSONRecord? {
+        guard let rec = try r.next() else { return nil }
+        if let tag = spec.tag, !spec.overwriteTag, rec[tag] != nil {
+            throw ToolInputError("\(r.file):\(r.line): the record already has a field '\(tag)' that --tag would replace (give --overwrite-tag to allow it, or another --tag)")
+        }
+        return rec
     }
 
     private func write(_ r: JSONRecord, source i: Int) throws {
@@ -97,7 +115,7 @@ public final class Mixer {
             var all: [JSONRecord] = []
             var n = 0
             var sorted = false
-            while let rec = try r.next() {
+            while let rec = try next(r) {
                 let priority = rng.next()
                 if spec.replacement { all.append(rec.copy()) }
                 if want > 0 {
@@ -142,7 +160,7 @@ public final class Mixer {
         outer: for i in spec.sources.indices {
             let r = try reader(i)
             readers.append(r)
-            while let rec = try r.next() {
+            while let rec = try next(r) {
                 held.append((i, rec.copy()))
                 if held.count > spec.bufferRecords { overflow = true; break outer }
             }
@@ -163,7 +181,7 @@ public final class Mixer {
             if s.path == "-" { throw ToolInputError("stdin is too large to shuffle in memory (more than --buffer \(spec.bufferRecords) records); give files, or a larger --buffer") }
             let r = try reader(i)
             var n = 0
-            while try r.next() != nil { n += 1 }
+            while try next(r) != nil { n += 1 }
             remaining.append(n)
         }
         let available = remaining.map { Optional($0) }
@@ -185,7 +203,7 @@ public final class Mixer {
             var x = Int(rng.next() % UInt64(left))
             var i = 0
             while x >= remaining[i] { x -= remaining[i]; i += 1 }
-            guard let rec = try readers[i].next() else {
+            guard let rec = try next(readers[i]) else {
                 throw ToolInputError("\(spec.sources[i].path): changed while being read")
             }
             remaining[i] -= 1; left -= 1

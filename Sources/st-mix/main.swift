@@ -9,7 +9,8 @@ struct STMix: ToolCommand {
         commandName: "st-mix",
         abstract: "Build a weighted, seeded mixture of JSON Lines sources.",
         discussion: """
-        Each SOURCE is PATH or PATH:WEIGHT (weight 1 when omitted; weights need not sum to 1).
+        Each SOURCE is PATH or PATH:WEIGHT (weight 1 when omitted; weights need not sum to 1). A path that \
+        itself contains ':' is read as a path when that file exists.
 
         With --total N, a source gives N × weight / Σweights records (largest-remainder rounding), drawn \
         uniformly at random without replacement. A source with fewer records is an error that says how many \
@@ -24,7 +25,8 @@ struct STMix: ToolCommand {
         about B places from its position in that random interleaving. Stdin cannot be counted twice and \
         must fit in the buffer.
 
-        --tag FIELD writes each record's source path into FIELD. The realized proportions are reported on \
+        --tag FIELD writes each record's source path into FIELD; a record that already has FIELD is an error \
+        unless --overwrite-tag is given. The realized proportions are reported on \
         stderr (unless -q). The same sources, options and --seed always give the same bytes.
 
         EXAMPLES:
@@ -37,7 +39,7 @@ struct STMix: ToolCommand {
 
         EXIT STATUS:
           0   success (also when stdout is a closed pipe)
-          1   bad input: a missing or invalid source, a source with too few records without --replacement, an unwritable output; no output file is left
+          1   bad input: a missing or invalid source, a weight that is not a number, a record that already has the --tag field, a source with too few records without --replacement, an unwritable output; no output file is left
           64  usage error: an unknown option or a bad option value
         """)
 
@@ -52,6 +54,9 @@ struct STMix: ToolCommand {
 
     @Option(help: ArgumentHelp("Write each record's source path into this field.", valueName: "field"))
     var tag: String?
+
+    @Flag(name: .customLong("overwrite-tag"), help: "Let --tag replace a field the records already have (an error otherwise).")
+    var overwriteTag = false
 
     @Option(help: ArgumentHelp("Shuffle buffer size in records (default 1000000); all records shuffled exactly when they fit.", valueName: "records"))
     var buffer: Int = 1_000_000
@@ -68,10 +73,11 @@ struct STMix: ToolCommand {
     }
 
     func run() throws {
-        var spec = MixSpec(sources: try sources.map(MixSource.parse))
+        var spec = MixSpec(sources: try sources.map { try MixSource.parse($0) })
         spec.total = total
         spec.replacement = replacement
         spec.tag = tag
+        spec.overwriteTag = overwriteTag
         spec.bufferRecords = buffer
         spec.seed = common.seed
         spec.skipBad = skipBad

@@ -29,4 +29,14 @@ st-mix a.jsonl b.jsonl.zst --seed 3 --buffer 16 2>err > buf.jsonl
 grep -q 'buffered shuffle' err || die "buffered mode not reported"
 assert_eq "$(sort buf.jsonl | md5sum)" "$(sort all.jsonl | md5sum)"
 expect_status 64 st-mix
+
+# a weight that is not a number is an error, not a path; a path with ':' in it works when the file exists
+expect_error 1 "a.jsonl:abc: the weight 'abc' is not a number" st-mix a.jsonl:abc -o w.jsonl
+assert_no_file w.jsonl
+cp a.jsonl 'x:y.jsonl'
+assert_eq "$(st-mix 'x:y.jsonl' -q | wc -l)" 300
+# --tag never replaces a field silently
+expect_error 1 "a.jsonl:1: the record already has a field 'a' that --tag would replace" st-mix a.jsonl --tag a -o t.jsonl
+assert_no_file t.jsonl
+assert_eq "$(st-mix a.jsonl --tag a --overwrite-tag -q | jq -r .a | sort -u)" a.jsonl
 echo ok
