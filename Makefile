@@ -9,12 +9,9 @@ SWIFT    ?= swift
 PORTABLE ?= 0
 ifeq ($(PORTABLE),0)
 CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xcc -march=native
-# Debian's OpenBLAS 0.3.21 does not recognise newer AMD CPUs and this image pins its AVX2 ("Haswell")
-# kernels; where the CPU has AVX-512, its "SkylakeX" kernels run matrix multiplies about twice as fast.
-ifneq ($(shell grep -m1 -o -w avx512f /proc/cpuinfo 2>/dev/null),)
-export OPENBLAS_CORETYPE := SkylakeX
 endif
-endif
+# Nothing here picks OpenBLAS's kernels: the tools choose them themselves (Tensor's upgradeBLASCore), so a
+# shell and make give the same bytes and the same speed.
 # -enable-testing lets the unit tests use @testable imports against the same release build the tools use.
 BUILD_FLAGS := -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 BIN      := $(CURDIR)/.build/release

@@ -40,14 +40,26 @@ nonisolated(unsafe) private var blasOnce = pthread_once_t()
 }
 
 /// Debian's OpenBLAS 0.3.21 does not know AMD Zen 4/5 and falls back to its AVX2 (Haswell) kernels, about half
-/// the speed of its AVX-512 (SkylakeX) ones on this machine. When the CPU has AVX-512 (F, BW, DQ, VL), no
-/// OPENBLAS_CORETYPE was given and OpenBLAS chose Haswell or Zen, re-run OpenBLAS's dynamic-arch selection
-/// with OPENBLAS_CORETYPE=SkylakeX, before any BLAS call. Set OPENBLAS_CORETYPE to choose yourself.
+/// the speed of its AVX-512 (SkylakeX) ones on this machine, and rounding differently. Some machines also set
+/// OPENBLAS_CORETYPE=Haswell in the environment, which a Makefile or a shell may or may not pass on. So that the
+/// same command gives the same bytes and speed however it is started, st chooses the kernels itself: on a CPU
+/// with AVX-512 (F, BW, DQ, VL), SkylakeX, whatever OPENBLAS_CORETYPE says; elsewhere what OpenBLAS chose.
+/// ST_OPENBLAS_CORETYPE=NAME overrides that choice. OpenBLAS's dynamic-arch selection is re-run before any BLAS
+/// call.
 func upgradeBLASCore() {
     #if os(Linux) && arch(x86_64)
-    guard getenv("OPENBLAS_CORETYPE") == nil else { return }
-    let core = String(cString: openblas_get_corename())
-    guard core == "Haswell" || core == "Zen" else { return }
+    typealias Fn = @convention(c) () -> Void
+    func reselect(_ core: String) {
+        guard let quit = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_quit"),
+              let initArch = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_init") else { return }
+        let old = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        unsafeBitCast(quit, to: Fn.self)()
+        unsafeBitCast(initArch, to: Fn.self)()
+        if let old { setenv("OPENBLAS_CORETYPE", old, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+    }
+    if let forced = getenv("ST_OPENBLAS_CORETYPE") { reselect(String(cString: forced)); return }
+    guard String(cString: openblas_get_corename()) != "SkylakeX" else { return }
     // /proc files report size 0, so read line by line
     guard let f = fopen("/proc/cpuinfo", "r") else { return }
     var flagsLine = ""
@@ -61,13 +73,7 @@ func upgradeBLASCore() {
     fclose(f)
     let flags = Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init))
     guard ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) else { return }
-    guard let quit = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_quit"),
-          let initArch = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gotoblas_dynamic_init") else { return }
-    typealias Fn = @convention(c) () -> Void
-    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
-    unsafeBitCast(quit, to: Fn.self)()
-    unsafeBitCast(initArch, to: Fn.self)()
-    unsetenv("OPENBLAS_CORETYPE")
+    reselect("SkylakeX")
     #endif
 }
 

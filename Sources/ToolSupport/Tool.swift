@@ -51,10 +51,13 @@ public typealias ToolError = ToolInputError
 /// A command of an st tool. `main.swift` calls `Command.runTool()`.
 public protocol ToolCommand: ParsableCommand {
     static var toolName: String { get }
+    /// Short options that take a value, which may be written attached as users type them (`-n4`, `-oFILE`).
+    static var attachedShortOptions: Set<Character> { get }
 }
 
 extension ToolCommand {
     public static var toolName: String { configuration.commandName ?? "st" }
+    public static var attachedShortOptions: Set<Character> { ["o"] }
 
     /// Parses the arguments (usage errors: exit 64), runs, and reports any error as one line on stderr (exit 1).
     /// A closed stdout pipe ends quietly with exit 0.
@@ -62,7 +65,7 @@ extension ToolCommand {
         ignoreSIGPIPE()
         var command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(splitAttachedValues(Array(CommandLine.arguments.dropFirst()), attachedShortOptions))
         } catch {
             // --help and --version: ArgumentParser prints them. A usage error: one line, exit 64.
             if exitCode(for: error) == .success { exit(withError: error) }
@@ -88,6 +91,22 @@ extension ToolCommand {
             Glibc.exit(1)
         }
     }
+}
+
+/// `-n4` as `-n 4` for the short options in `letters` (ArgumentParser reads only the separate form). Everything
+/// after `--` is left alone.
+func splitAttachedValues(_ args: [String], _ letters: Set<Character>) -> [String] {
+    var out: [String] = []
+    for (i, a) in args.enumerated() {
+        if a == "--" { return out + args[i...] }
+        let c = Array(a)
+        if c.count > 2, c[0] == "-", c[1] != "-", letters.contains(c[1]) {
+            out.append("-\(c[1])"); out.append(String(c[2...]))
+        } else {
+            out.append(a)
+        }
+    }
+    return out
 }
 
 /// "st-x: warning: message" on stderr.

@@ -7,6 +7,7 @@ import Tensor
 import ToolSupport
 
 struct STSample: ToolCommand {
+    static let attachedShortOptions: Set<Character> = ["o", "n"]
     static let configuration = CommandConfiguration(
         commandName: "st-sample",
         abstract: "Sample candidate solutions from a model, per problem and method.",
@@ -73,19 +74,19 @@ struct STSample: ToolCommand {
     @Option(help: ArgumentHelp("A built-in method or a method file (repeatable).", valueName: "name|file"))
     var method: [String] = []
 
-    @Option(name: .short, help: ArgumentHelp("Samples per problem and method.", valueName: "n"))
+    @Option(name: .short, parsing: .unconditional, help: ArgumentHelp("Samples per problem and method.", valueName: "n"))
     var n: Int = 1
 
-    @Option(help: ArgumentHelp("Sampling temperature; 0 is greedy.", valueName: "t"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Sampling temperature; 0 is greedy.", valueName: "t"))
     var temperature: Double = 1
 
-    @Option(name: .customLong("top-k"), help: ArgumentHelp("Keep the k most likely tokens (0: all).", valueName: "k"))
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: ArgumentHelp("Keep the k most likely tokens (0: all).", valueName: "k"))
     var topK: Int = 0
 
-    @Option(name: .customLong("top-p"), help: ArgumentHelp("Keep the smallest set of tokens with this much probability (1: all).", valueName: "p"))
+    @Option(name: .customLong("top-p"), parsing: .unconditional, help: ArgumentHelp("Keep the smallest set of tokens with this much probability (1: all).", valueName: "p"))
     var topP: Double = 1
 
-    @Option(name: .customLong("min-p"), help: ArgumentHelp("Drop tokens less likely than this fraction of the top token (0: none).", valueName: "p"))
+    @Option(name: .customLong("min-p"), parsing: .unconditional, help: ArgumentHelp("Drop tokens less likely than this fraction of the top token (0: none).", valueName: "p"))
     var minP: Double = 0
 
     @Option(name: .customLong("max-tokens"), help: ArgumentHelp("Most new tokens per sample (a method file may set its own).", valueName: "n"))
@@ -118,11 +119,11 @@ struct STSample: ToolCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if n < 1 { throw ValidationError("-n must be at least 1") }
-        if temperature < 0 { throw ValidationError("--temperature must be at least 0") }
-        if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
-        if !(minP >= 0 && minP < 1) { throw ValidationError("--min-p must be in [0, 1)") }
-        if topK < 0 { throw ValidationError("--top-k must be at least 0") }
+        if n < 1 { throw ValidationError("-n must be at least 1, got \(n)") }
+        if !(temperature.isFinite && temperature >= 0) { throw ValidationError("--temperature must be a finite number ≥ 0, got \(temperature)") }
+        if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1], got \(topP)") }
+        if !(minP >= 0 && minP < 1) { throw ValidationError("--min-p must be in [0, 1), got \(minP)") }
+        if topK < 0 { throw ValidationError("--top-k must be at least 0, got \(topK)") }
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if method.isEmpty { throw ValidationError("give at least one --method") }
