@@ -23,6 +23,16 @@ $(1): build
 	@echo "$(1): tables $(3), plots $(4), JSON $(2)/results.json"
 endef
 
+# $(call made_by_arms,PATTERNS,NAME): files made by experiment NAME's sub-makes (one rounds run per arm) or by
+# an earlier step of its recipe, for which the make that needs them has no rule. This one lets `make -n NAME`
+# print the whole plan; in a real run every such file exists by the time it is needed, and a missing one is an
+# error naming it.
+define made_by_arm
+$(1):
+	@echo "$$@: missing; an earlier step of $(2) makes it" >&2; exit 1
+endef
+made_by_arms = $(foreach p,$(1),$(eval $(call made_by_arm,$(p),$(2))))
+
 # Each experiment writes this stamp (with its own) when one of its goals is asked for.
 exp_data_stamp = $(call settings_stamp,$(EXP_DATA),data,$(EXP_SEED) $(EXP_TASK_FLAGS) $(EXP_HOLDOUT))
 

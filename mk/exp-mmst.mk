@@ -107,6 +107,7 @@ $(XM_C)/eval-verified.jsonl.zst: $(XM_C)/eval-samples.jsonl.zst
 XM_IN := base=$(XM_M)/round-0/eval-verified.jsonl.zst st-text=$(XM)/st-text/round-1/eval-verified.jsonl.zst \
   st-code=$(XM)/st-code/round-1/eval-verified.jsonl.zst mmst=$(XM_M)/round-1/eval-verified.jsonl.zst \
   mmst-capped=$(XM_C)/eval-verified.jsonl.zst
+$(call made_by_arms,$(XM)/st-text/% $(XM)/st-code/% $(XM_M)/%,exp-mmst)
 $(XM)/results.json: $(foreach i,$(XM_IN),$(lastword $(subst =, ,$(i))))
 	st-eval $(XM_IN) --k 1 --seed 1 --by difficulty --plot $(XM)/results.svg --plot-metrics greedy --table -o $@ \
 	  > $(XM)/results-test.txt

@@ -83,6 +83,7 @@ XR_TRAIN    := $(call xr_each,-train)
 XR_TRANSFER := $(call xr_each,-transfer)
 xr_files = $(foreach i,$(1),$(lastword $(subst =, ,$(i))))
 
+$(call made_by_arms,$(XR)/%-verified.jsonl.zst,exp-rest-em)
 $(XR)/results.json: $(call xr_files,$(XR_TEST))
 	st-eval $(XR_TEST) --k $(XR_KS) --by difficulty --seed 1 \
 	  --plot $(XR)/results.svg --table -o $@ > $(XR)/results-test.txt

@@ -6,6 +6,10 @@
 mini="HIDDEN=32 LAYERS=1 HEADS=2 PRETRAIN_STEPS=4 SFT_STEPS=4 STEPS=4 MAX_TOKENS=32 TRAIN_PROBLEMS=8 EVAL_PROBLEMS=5 'TASK_FLAGS=--corpus-bytes 20000 --arith-train 30 --arith-val 4 --arith-test 8 --arith-transfer 4 --funcs-train 4 --funcs-val 2 --funcs-test 2 --seed-size 8'"
 x() { make -s --no-print-directory -C "$ST_ROOT" exp-mmst XM="$PWD/x" XM_SET="$mini" XM_N=2 XM_SEED_MIX=1 "$@"; }
 
+# make -n prints the whole plan before anything is made
+x -n > plan.log 2>&1 || { tail -5 plan.log; die "make -n exp-mmst failed"; }
+grep -q "st-train" plan.log || die "make -n exp-mmst printed no plan"
+
 x > run.log 2>&1 || { tail -40 run.log; die "exp-mmst failed"; }
 for f in results.json results.svg results-samples.json results.md st-text/round-1/model/config.json \
          st-code/round-1/model/config.json mmst/round-1/model/config.json mmst-capped/model/config.json \

@@ -6,6 +6,10 @@
 mini="HIDDEN=32 LAYERS=1 HEADS=2 PRETRAIN_STEPS=4 SFT_STEPS=6 STEPS=4 MAX_TOKENS=32 TRAIN_PROBLEMS=8 EVAL_PROBLEMS=5 'TASK_FLAGS=--corpus-bytes 20000 --arith-train 30 --arith-val 4 --arith-test 8 --arith-transfer 6 --funcs-train 4 --funcs-val 2 --funcs-test 2 --seed-size 8'"
 x() { make -s --no-print-directory -C "$ST_ROOT" exp-rest-em XR="$PWD/x" XR_SET="$mini" XR_N=2 XR_CAP=1 XR_K=2 XR_SEED_MIX=1 "$@"; }
 
+# make -n prints the whole plan before anything is made
+x -n > plan.log 2>&1 || { tail -5 plan.log; die "make -n exp-rest-em failed"; }
+grep -q "st-train" plan.log || die "make -n exp-rest-em printed no plan"
+
 x > run.log 2>&1 || { tail -40 run.log; die "exp-rest-em failed"; }
 for f in results.json results-train.json results-transfer.json results.svg results-train.svg results-transfer.svg \
          results-test.txt results.md restart/round-3/model/config.json continue/round-3/model/config.json \
