@@ -261,23 +261,81 @@ enum Val {
     case number(Double)
 }
 
+/// What a predicate saw over a run, for the warnings a user should get when an expression cannot mean what
+/// they wrote: a field that no record has (a typo: `verdct`) and a string compared with a number (`verdict >
+/// 3`, `id == 7` on string ids), both of which silently make the comparison false.
+public final class PredicateDiagnostics {
+    /// Every field path the expression names, and whether some record had it.
+    public private(set) var paths: [FieldPath]
+    private var seen: [Bool]
+    private var unseen: Int
+    /// Comparisons of a string with a number, and the first one's text.
+    public private(set) var mixedComparisons = 0
+    public private(set) var firstMixed: String?
+
+    init(_ e: Expr) {
+        var ps: [FieldPath] = []
+        func walk(_ e: Expr) {
+            switch e {
+            case .literal: break
+            case .path(let p), .exists(let p), .len(let p), .contains(let p, _), .matches(let p, _):
+                if !ps.contains(p) { ps.append(p) }
+            case .compare(_, let a, let b), .and(let a, let b), .or(let a, let b): walk(a); walk(b)
+            case .not(let a): walk(a)
+            }
+        }
+        walk(e)
+        paths = ps; seen = Array(repeating: false, count: ps.count); unseen = ps.count
+    }
+
+    @inline(__always) func found(_ p: FieldPath) {
+        guard unseen > 0, let i = paths.firstIndex(of: p), !seen[i] else { return }
+        seen[i] = true; unseen -= 1
+    }
+
+    func mixed(_ text: @autoclosure () -> String) {
+        mixedComparisons += 1
+        if firstMixed == nil { firstMixed = text() }
+    }
+
+    /// The paths no record had.
+    public var missingPaths: [FieldPath] { paths.indices.filter { !seen[$0] }.map { paths[$0] } }
+}
+
 public struct Predicate {
     public let expr: Expr
-    public init(_ text: String) throws { expr = try parseExpression(text) }
+    public let diagnostics: PredicateDiagnostics
+    public init(_ text: String) throws {
+        expr = try parseExpression(text)
+        diagnostics = PredicateDiagnostics(expr)
+    }
 
     public func matches(_ r: JSONRecord) -> Bool { truthy(eval(expr, r), r) }
+
+    /// A field's token, noting for the diagnostics that some record has it.
+    @inline(__always) func find(_ p: FieldPath, _ r: JSONRecord) -> Int? {
+        let t = r.find(p)
+        if t != nil { diagnostics.found(p) }
+        return t
+    }
 
     func eval(_ e: Expr, _ r: JSONRecord) -> Val {
         switch e {
         case .literal(let v): return .json(v)
-        case .path(let p): return r.find(p).map { .token($0) } ?? .missing
-        case .compare(let op, let a, let b): return .json(.bool(compare(op, eval(a, r), eval(b, r), r)))
+        case .path(let p): return find(p, r).map { .token($0) } ?? .missing
+        case .compare(let op, let a, let b):
+            let x = eval(a, r), y = eval(b, r)
+            let xs = isString(x, r), ys = isString(y, r)
+            if (xs && !ys && number(y, r) != nil) || (ys && !xs && number(x, r) != nil) {
+                diagnostics.mixed("\(describe(a, x, r)) \(op.rawValue) \(describe(b, y, r))")
+            }
+            return .json(.bool(compare(op, x, y, r)))
         case .and(let a, let b): return .json(.bool(truthy(eval(a, r), r) && truthy(eval(b, r), r)))
         case .or(let a, let b): return .json(.bool(truthy(eval(a, r), r) || truthy(eval(b, r), r)))
         case .not(let a): return .json(.bool(!truthy(eval(a, r), r)))
-        case .exists(let p): return .json(.bool(r.find(p) != nil))
+        case .exists(let p): return .json(.bool(find(p, r) != nil))
         case .len(let p):
-            guard let t = r.find(p) else { return .missing }
+            guard let t = find(p, r) else { return .missing }
             let tok = r.tokens[t]
             switch tok.kind {
             case .string: return .number(Double(r.codePointCount(at: t)))
@@ -292,7 +350,7 @@ public struct Predicate {
             default: return .missing
             }
         case .contains(let p, let needle):
-            guard let t = r.find(p) else { return .missing }
+            guard let t = find(p, r) else { return .missing }
             let tok = r.tokens[t]
             if tok.kind == .string, let n = needle.string {
                 return .json(.bool(n.isEmpty || r.string(at: t).contains(n)))
@@ -306,9 +364,24 @@ public struct Predicate {
             }
             return .json(.bool(false))
         case .matches(let p, let re):
-            guard let t = r.find(p), r.tokens[t].kind == .string else { return .json(.bool(false)) }
+            guard let t = find(p, r), r.tokens[t].kind == .string else { return .json(.bool(false)) }
             return .json(.bool((try? re.regex.firstMatch(in: r.string(at: t))) != nil))
         }
+    }
+
+    func isString(_ v: Val, _ r: JSONRecord) -> Bool {
+        switch v {
+        case .token(let t): return r.tokens[t].kind == .string
+        case .json(let j): return j.string != nil
+        default: return false
+        }
+    }
+
+    /// `verdict ("fail")` or `3`: a side of a comparison as the warning shows it.
+    func describe(_ e: Expr, _ v: Val, _ r: JSONRecord) -> String {
+        let value = materialize(v, r).map { $0.serialized() } ?? "missing"
+        if case .path(let p) = e { return "\(p) (\(value))" }
+        return value
     }
 
     func truthy(_ v: Val, _ r: JSONRecord) -> Bool {

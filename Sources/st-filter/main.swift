@@ -21,7 +21,8 @@ struct STFilter: ToolCommand {
         numerically, strings by code point; values of different types are unequal. len() counts a \
         string's code points, an array's items or an object's members. contains() finds a substring, or \
         an array item equal to the literal. matches() searches (is not anchored). A bare value used as a \
-        condition is true unless it is missing, null or false.
+        condition is true unless it is missing, null or false. A field the expression names that no record \
+        has, and a comparison of a string with a number, are reported as warnings on stderr (unless -q).
 
         Dedup modes: --dedup compares the field exactly; --dedup-normalized after folding case and \
         collapsing whitespace; --dedup-equations compares the sequence of arithmetic equations in the text \
@@ -127,6 +128,14 @@ struct STFilter: ToolCommand {
         try run.run()
         try writer.commit()
         reportSkipped(reader, tool: Self.toolName, common: common)
+        if let d = spec.predicate?.diagnostics, !common.quiet, run.stats.read > 0 {
+            for p in d.missingPaths {
+                warn(Self.toolName, "--where names '\(p)', which none of the \(run.stats.read) records has (a comparison with it is false)")
+            }
+            if d.mixedComparisons > 0, let first = d.firstMixed {
+                warn(Self.toolName, "--where compared a string with a number \(d.mixedComparisons) time\(d.mixedComparisons == 1 ? "" : "s"), first \(first): such a comparison is always false")
+            }
+        }
         if common.verbose {
             let s = run.stats
             note(Self.toolName, "read \(s.read), failed --where \(s.failedWhere), duplicates \(s.duplicates), over cap \(s.overCap), wrote \(s.written)")

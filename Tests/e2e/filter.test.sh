@@ -56,4 +56,15 @@ expect_status 64 st-filter --dedup a --dedup-normalized b s.jsonl
 # help and man page exist and agree on the options
 st-filter --help | grep -q -- '--dedup-equations'
 grep -q 'dedup\\-equations\|dedup-equations' "$ST_ROOT/man/man1/st-filter.1"
+# a --where that cannot mean what was written: a field no record has, a string compared with a number
+printf '%s\n' '{"id":"a","verdict":"pass","reward":1}' '{"id":"b","verdict":"fail","reward":0}' > w.jsonl
+st-filter --where 'verdct == "pass"' w.jsonl > out.jsonl 2> err
+grep -q "warning: --where names 'verdct', which none of the 2 records has" err || die "no warning for a missing field: $(cat err)"
+st-filter --where 'reward == "1"' w.jsonl > out.jsonl 2> err
+grep -q 'warning: --where compared a string with a number 2 times, first reward (1) == "1"' err || die "no warning for a mixed comparison: $(cat err)"
+st-filter --where 'verdict == "pass" and reward == 1' w.jsonl > out.jsonl 2> err
+assert_eq "$(cat err)" ""
+assert_eq "$(jq -r .id out.jsonl)" a
+st-filter -q --where 'verdct == "pass"' w.jsonl --allow-empty > out.jsonl 2> err
+assert_eq "$(cat err)" ""
 echo ok
