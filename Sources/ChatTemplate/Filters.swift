@@ -26,6 +26,17 @@ enum Filters {
             let b = try bind("trim", ["chars"], v, a, k)
             return .string(str(try Methods.strip(Array(pyStr(v).unicodeScalars), b[0], left: true, right: true)))
         }
+        t["wordcount"] = { v, a, k, _ in
+            _ = try bind("wordcount", [], v, a, k)
+            // len(re.findall(r"\w+", s)): runs of letters, digits and underscores.
+            var n = 0, inWord = false
+            for c in pyStr(v).unicodeScalars {
+                let w = c == "_" || c.properties.isAlphabetic || c.properties.numericType != nil
+                if w && !inWord { n += 1 }
+                inWord = w
+            }
+            return .int(n)
+        }
         t["length"] = { v, a, k, _ in _ = try bind("length", [], v, a, k); return .int(try pyLen(v)) }
         t["count"] = t["length"]
         t["list"] = { v, a, k, _ in _ = try bind("list", [], v, a, k); return .list(try pyIterate(v)) }

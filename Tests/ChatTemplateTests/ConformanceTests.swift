@@ -51,7 +51,12 @@ final class ConformanceTests: XCTestCase {
             let name = try XCTUnwrap(c["template"]?.string)
             let conv = try XCTUnwrap(c["conversation"]?.string)
             let tpl: ChatTemplate
-            if let t = templates[name] { tpl = t } else { tpl = try ChatTemplate(source: try Self.template(name)); templates[name] = tpl }
+            if let t = templates[name] { tpl = t } else {
+                do { tpl = try ChatTemplate(source: try c["snippet"]?.string ?? Self.template(name)) } catch {
+                    XCTFail("\(name): \(error)"); continue
+                }
+                templates[name] = tpl
+            }
             guard case .list(let messages) = Self.value(try XCTUnwrap(conversations[conv])) else { return XCTFail("bad conversation") }
             var extra: [String: Value] = [:]
             if case .dict(let pairs) = Self.value(c["extra"] ?? .null) { for (k, v) in pairs { extra[k] = v } }

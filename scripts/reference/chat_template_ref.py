@@ -99,6 +99,55 @@ DATA = {
     ],
 }
 
+# One-line templates for corner cases (lexer whitespace rules, numbers, reprs, scoping), on multi_turn.
+SNIPPETS = [
+    "  {% if true %}x{% endif %}  ",
+    "a\n  {%- if true %}b{% endif %}",
+    "{% if true %}  \nx{% endif %}",
+    "x {# c #}\n y",
+    "  {# c #}\ny",
+    "{%- raw %} a {% endraw -%} b",
+    "{{ 'a' }}\n{{ 'b' }}\n",
+    "{% for i in range(3) %}\n  {{ i }}\n{% endfor %}",
+    "\t{% if true %}tab{% endif %}",
+    "{% if true %}\r\nwin\r\n{% endif %}",
+    "{%- if true -%}\n\n  x  \n\n{%- endif -%}",
+    "a{{- '' -}}  b",
+    "{{ 'x' }}{#- comment -#}  {{ 'y' }}",
+    "{% if true %}{% endif %}\n",
+    "line\n    {% for m in messages %}\n    {{ m.role }}\n    {% endfor %}\nend",
+    "{{ {'a': {'b': 1}} }}",
+    "{{ '}}' }}{{ \"%}\" }}",
+    "{% set x = {'a': [1, {'b': '%}'}]} %}{{ x }}",
+    "{{ 1 if none is none }}",
+    "{{ x is defined and x }}|{{ 'abc' is string and 'x' }}",
+    "{{ 3 // 2 * 2 }} {{ 2 ** 0.5 }} {{ 1e300 * 1e300 }} {{ -1 // 3 }} {{ 1 % -3 }} {{ -1.5 // 1 }} {{ 5.0 % 3 }}",
+    "{{ 0.1 * 3 }} {{ 1 / 3 }} {{ 100 / 7 }} {{ 2.5e-7 }} {{ 'x' ~ 1.0 ~ 1e-10 }} {{ 1.5 | string }}",
+    "{{ 'Ünïcödé' | upper }} {{ 'ÀÉÎ' | lower }} {{ 'straße' | title }} {{ 'élan vital'.title() }}",
+    "{% for x in 'abcd' %}{{ loop.cycle(1, 2, 3) }}{% endfor %}",
+    "{% set a = [1, 2] %}{% set b = a + [3] %}{{ a }}{{ b }}",
+    "{{ none | tojson }} {{ 'é' | tojson }} {{ 1.0 | tojson }} {{ 42 | tojson(indent=2) }} {{ (1, 'a') | tojson }}",
+    "{{ 'a' < 'B' }} {{ [1, 'a'] == [1, 'a'] }} {{ loop is defined }}",
+    "{% for a in [1, 2] %}{% for b in [3, 4] %}{{ loop.index }}{{ a }}{{ b }} {% endfor %}{{ loop.index }}|{% endfor %}",
+    "{% macro m(x) %}[{{ x }}]{% endmacro %}{% set m2 = m %}{{ m2(5) }}{{ namespace(a=1).a }}",
+    "{% set ns = namespace(items=[]) %}{% for i in range(3) %}{% set ns.items = ns.items + [i * 2] %}{% endfor %}{{ ns.items | join(',') }}",
+    "{{ \"it's\" }} {{ [\"it's\"] }} {{ ['a\"b'] }} {{ ['a\\'b\"c'] }} {{ 'tab\\t' }}",
+    "{{ [true, false, 0, 'x'] | select | list }} {{ '' or none }} {{ none and 1 }} {{ messages[0] | items | list }}",
+    "{% if false %}no{% elif true %}elif{% else %}else{% endif %}{% if false %}{% elif false %}{% else %}else{% endif %}",
+    "{{ 'abc'[::-2] }} {{ [1, 2, 3, 4, 5][1:4:2] }} {{ [1, 2, 3][-10:2] }} {{ ('a',) + ('b',) }} {{ [] | join(',') }} {{ none | string | length }}",
+    "{% for m in messages %}{% if not loop.first %}, {% endif %}{{ m.role }}={{ m.content | length }}{% endfor %}",
+    "{% for m in messages | reverse %}{{ m.role[0] }}{% endfor %} {{ messages | map(attribute='role') | select('equalto', 'user') | list | length }}",
+    "{{ (messages | last).content }} {{ messages[-1]['content'] | lower | replace('*', ' times ') }}",
+    "{%- for m in messages %}{%- if m.role == 'system' %}{%- continue %}{%- endif %}{{ m.role }};{%- endfor %}",
+    "{{ bos_token ~ eos_token }}{{ bos_token + 'x' }}",
+    "{% set content = messages[0].content %}{% if content.startswith('You') and 'tutor' in content %}{{ content.split(' ')[-1].rstrip('.') }}{% endif %}",
+    "{{ 1 + 1 ~ 2 }}",
+    "{{ x.y }}",
+    "{{ raise_exception('boom: ' ~ messages | length) }}",
+    "{{ [1][5].x }}",
+    "{{ (messages | selectattr('role', 'equalto', 'system') | first).content | wordcount }} {{ \"it's a_b 3.5 — ok\" | wordcount }}",
+]
+
 # Real-world templates (written from their public form) with their special tokens, on every conversation.
 REAL = {
     "smollm2": ("<|im_start|>", "<|im_end|>"),
@@ -139,11 +188,16 @@ def main():
             f.write(bytes(field.parts[field.data[0]]).decode("utf-8"))
 
     cases = []
-    def add(name, conv, gen, bos, eos, tools, extra):
-        with open(os.path.join(FIXTURES, name + ".jinja"), encoding="utf-8", newline="") as f:
-            source = f.read()
+    def add(name, conv, gen, bos, eos, tools, extra, snippet=None):
+        if snippet is None:
+            with open(os.path.join(FIXTURES, name + ".jinja"), encoding="utf-8", newline="") as f:
+                source = f.read()
+        else:
+            source = snippet
         case = {"template": name, "conversation": conv, "add_generation_prompt": gen,
                 "bos_token": bos, "eos_token": eos, "tools": tools is not None, "extra": extra}
+        if snippet is not None:
+            case["snippet"] = snippet
         case.update(render(source, CONVERSATIONS[conv], gen, bos, eos, tools, extra))
         cases.append(case)
 
@@ -155,6 +209,8 @@ def main():
         for conv in CONSTRUCT_CONVERSATIONS:
             add(name, conv, False, "<s>", "</s>", TOOLS if conv == "tools" else None, {"data": DATA})
     add("macros", "user", True, "<s>", "</s>", None, {"data": DATA, "custom_flag": "set by caller"})
+    for i, snippet in enumerate(SNIPPETS):
+        add(f"snippet {i + 1}", "multi_turn", False, "<s>", "</s>", None, {}, snippet=snippet)
 
     goldens = {"conversations": CONVERSATIONS, "tools": TOOLS, "cases": cases}
     with open(os.path.join(FIXTURES, "goldens.json"), "w", encoding="utf-8") as f:
