@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
         .target(name: "Verify", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Eval", dependencies: ["Streams", "MathText", "Train", "Model", "Tensor"], swiftSettings: fast),
+        // Chat templates (Jinja2 as transformers configures it), rendered byte-identically to Python.
+        .target(name: "ChatTemplate", swiftSettings: fast),
         // The embedded tasks and corpora (generated, deterministic by seed).
         .target(name: "Tasks", dependencies: ["Streams"], swiftSettings: fast),
         // System library: Debian's OpenBLAS (libopenblas-dev), found through pkg-config.
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Streams"], exclude: ["Fixtures"]),
         .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
