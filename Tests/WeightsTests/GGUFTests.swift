@@ -149,7 +149,6 @@ final class GGUFLlamaTests: XCTestCase {
         let d = m.config.dictionary
         for (k, v) in rc {
             let key = k == "_model_name_or_path" ? "_name_or_path" : k
-            if k == "unk_token_id" { continue }                     // a tokenizer setting, not LlamaConfig's
             let mine = try XCTUnwrap(d[key], "config key \(k)")
             XCTAssertTrue(sameJSONValue(mine, v), "config \(k): \(mine) vs \(v)")
         }
