@@ -63,6 +63,10 @@ let package = Package(
                           swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
         .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
+        // GGUF weights (llama.cpp's format): metadata, tensor infos, dequantization of F16/BF16/Q*_0/Q*_1/K-quants to f32.
+        .target(name: "Weights", swiftSettings: fast),
+        // Times loading a GGUF file through Weights (dev tool, not installed).
+        .executableTarget(name: "gguf-bench", dependencies: ["Weights"], path: "Sources/gguf-bench", swiftSettings: fast),
         // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
         .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
 
@@ -86,6 +90,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Streams"], exclude: ["Fixtures"]),
+        .testTarget(name: "WeightsTests", dependencies: ["Weights"], exclude: ["Golden"]),
         .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
