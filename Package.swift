@@ -60,7 +60,10 @@ let package = Package(
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
-        .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
+        // Its options are parsed by ArgumentParser straight into the struct the run reads.
+        .target(name: "Train", dependencies: [
+            "Model", "Tensor", "Streams", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
         // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
         .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
 
