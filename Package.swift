@@ -62,7 +62,10 @@ let package = Package(
         .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
-        .target(name: "Train", dependencies: ["Model", "Tensor", "Streams"], swiftSettings: fast),
+        // Its options are parsed by ArgumentParser straight into the struct the run reads.
+        .target(name: "Train", dependencies: [
+            "Model", "Tensor", "Streams", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
         // GGUF weights (llama.cpp's format): metadata, tensor infos, dequantization of F16/BF16/Q*_0/Q*_1/K-quants to f32.
         .target(name: "Weights", swiftSettings: fast),
         // Times loading a GGUF file through Weights (dev tool, not installed).

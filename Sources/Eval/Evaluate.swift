@@ -67,12 +67,6 @@ public struct InputResult {
     public var pairs: [PairResult]
 }
 
-/// Names of the accuracy-like metrics that get bootstrap intervals, in output order.
-func intervalMetricNames(ks: [Int]) -> [String] {
-    ["greedy"] + ks.map { "pass@\($0)" } + ks.map { "maj@\($0)" } + ks.map { "coverage@\($0)" }
-        + ks.map { "diversity@\($0)" }
-}
-
 extension SampleSet {
     /// The smallest number of sampled records of any problem in the `all` group and in each method: the largest
     /// K all of them can report (the default K values stop there). --by groups are left out: a field that varies
@@ -143,7 +137,29 @@ extension SampleSet {
 
     func evaluateGroup(_ subset: [Int], field: String, value: String, options: EvalOptions) -> GroupResult {
         var g = GroupResult(field: field, value: value)
-        let ks = options.ks
+        let st = groupStats(subset, ks: options.ks, success: &g.success)
+        let results = computeMetrics(st)
+        g.metrics = results.map { ($0.name, $0.value) }
+        g.verdicts = zip(Verdict.allCases, st.verdictCounts).map { ($0.rawValue, $1) }
+        g.notes = notes(st, explicitK: options.explicitK || !field.isEmpty)
+
+        // Per-problem vectors and bootstrap intervals of the accuracy-like metrics.
+        let seed = options.seed ^ stableHash(g.title)
+        for r in results {
+            guard let (pids, vals) = r.perProblem else { continue }
+            g.perProblem[r.name] = Dictionary(uniqueKeysWithValues: zip(pids, vals))
+            if let ci = bootstrapMeanInterval(vals, resamples: options.bootstrap, confidence: options.confidence,
+                                              seed: seed) {
+                g.intervals.append((r.name, ci.low, ci.high))
+            }
+        }
+        return g
+    }
+
+    /// The per-problem values and record totals of a group that the metrics are computed from; `success` gets
+    /// each problem's (share of sampled records correct, solved by any).
+    func groupStats(_ subset: [Int], ks: [Int], success: inout [String: (rate: Double, solved: Bool)]) -> GroupStats {
+        var st = GroupStats(ks: ks)
         // Problems in order of first appearance; their records split into greedy and sampled.
         var order: [Int32] = []
         var recs: [Int32: [Int]] = [:]
@@ -152,26 +168,22 @@ extension SampleSet {
             if recs[p] == nil { order.append(p) }
             recs[p, default: []].append(i)
         }
-        let anySampled = subset.contains { !samples[$0].greedy }
-        let anyGreedy = subset.contains { samples[$0].greedy }
-        let anyAnswer = subset.contains { samples[$0].answer >= 0 }
+        st.problems = order.count
+        st.records = subset.count
+        st.anySampled = subset.contains { !samples[$0].greedy }
+        st.anyGreedy = subset.contains { samples[$0].greedy }
+        st.anyAnswer = subset.contains { samples[$0].answer >= 0 }
 
-        var counts: [Int] = []
-        var greedyVals: [Double] = [], greedyIDs: [String] = []
-        var passVals = Array(repeating: [Double](), count: ks.count)
-        var majVals = passVals, covVals = passVals, divVals = passVals
-        var ids: [String] = []
-        var onlyGreedy = 0
         for p in order {
             let all = recs[p]!
             let id = problems.names[Int(p)]
             let greedy = all.filter { samples[$0].greedy }
             if !greedy.isEmpty {
-                greedyIDs.append(id)
-                greedyVals.append(Double(greedy.filter { samples[$0].correct }.count) / Double(greedy.count))
+                st.greedyIDs.append(id)
+                st.greedyVals.append(Double(greedy.filter { samples[$0].correct }.count) / Double(greedy.count))
             }
-            var sampled = anySampled ? all.filter { !samples[$0].greedy } : all
-            if sampled.isEmpty { onlyGreedy += 1; continue }
+            var sampled = st.anySampled ? all.filter { !samples[$0].greedy } : all
+            if sampled.isEmpty { st.onlyGreedy += 1; continue }
             sampled.sort { (samples[$0].index, samples[$0].seq) < (samples[$1].index, samples[$1].seq) }
             let outcomes = sampled.map { i -> Outcome in
                 let s = samples[i]
@@ -179,110 +191,59 @@ extension SampleSet {
                                solution: s.solution >= 0 ? s.solution : nil)
             }
             let n = outcomes.count, c = outcomes.filter { $0.correct }.count
-            counts.append(n)
-            ids.append(id)
-            g.success[id] = (Double(c) / Double(n), c > 0)
+            st.counts.append(n)
+            st.ids.append(id)
+            success[id] = (Double(c) / Double(n), c > 0)
             for (j, k) in ks.enumerated() where k <= n {
-                passVals[j].append(passAtK(n: n, c: c, k: k)!)
-                majVals[j].append(majorityIsCorrect(outcomes, k: k)! ? 1 : 0)
-                covVals[j].append(covered(outcomes, k: k)! ? 1 : 0)
-                divVals[j].append(Double(distinctCorrect(outcomes, k: k)!))
+                st.pass[j].append(passAtK(n: n, c: c, k: k)!)
+                st.maj[j].append(majorityIsCorrect(outcomes, k: k)! ? 1 : 0)
+                st.coverage[j].append(covered(outcomes, k: k)! ? 1 : 0)
+                st.diversity[j].append(Double(distinctCorrect(outcomes, k: k)!))
             }
         }
-        let minN = counts.min(), maxN = counts.max()
 
         // Counts and micro averages over every record of the group.
-        var correct = 0, rewardSum = 0.0, rewardMissing = false
-        var flops = 0.0, flopsMissing = false, pt = 0, ptMissing = false, ct = 0, ctMissing = false
-        var checked = 0, wrongSteps = 0
-        var verdictCounts = Array(repeating: 0, count: Verdict.allCases.count)
         for i in subset {
             let s = samples[i]
-            verdictCounts[Int(s.verdict)] += 1
+            st.verdictCounts[Int(s.verdict)] += 1
             if s.correct {
-                correct += 1
-                if s.stepsOK >= 0 { checked += 1; if s.stepsOK == 0 { wrongSteps += 1 } }
+                st.correct += 1
+                if s.stepsOK >= 0 { st.checked += 1; if s.stepsOK == 0 { st.wrongSteps += 1 } }
             }
-            if s.reward.isNaN { rewardMissing = true } else { rewardSum += s.reward }
-            if s.flops.isNaN { flopsMissing = true } else { flops += s.flops }
-            if s.promptTokens < 0 { ptMissing = true } else { pt += s.promptTokens }
-            if s.completionTokens < 0 { ctMissing = true } else { ct += s.completionTokens }
+            if s.reward.isNaN { st.rewardMissing = true } else { st.rewardSum += s.reward }
+            if s.flops.isNaN { st.flopsMissing = true } else { st.flops += s.flops }
+            if s.promptTokens < 0 { st.promptMissing = true } else { st.promptTokens += s.promptTokens }
+            if s.completionTokens < 0 { st.completionMissing = true } else { st.completionTokens += s.completionTokens }
         }
-        let nRecords = subset.count
-        func ratio(_ a: Double, _ b: Int) -> MetricValue { b > 0 ? .real(a / Double(b)) : .none }
-        func mean(_ v: [Double]) -> MetricValue { v.isEmpty ? .none : .real(v.reduce(0, +) / Double(v.count)) }
+        return st
+    }
 
-        var m: [(String, MetricValue)] = [
-            ("problems", .int(order.count)),
-            ("samples", .int(nRecords)),
-            ("correct", .int(correct)),
-            ("n_min", minN.map { .int($0) } ?? .none),
-            ("n_max", maxN.map { .int($0) } ?? .none),
-            ("accuracy", ratio(Double(correct), nRecords)),
-            ("reward", rewardMissing ? .none : ratio(rewardSum, nRecords)),
-            ("greedy", anyGreedy ? mean(greedyVals) : .none),
-        ]
-        let complete = { (j: Int) in minN != nil && ks[j] <= minN! }
-        for (j, k) in ks.enumerated() { m.append(("pass@\(k)", complete(j) ? mean(passVals[j]) : .none)) }
-        for (j, k) in ks.enumerated() {
-            m.append(("maj@\(k)", complete(j) && anyAnswer ? mean(majVals[j]) : .none))
-        }
-        for (j, k) in ks.enumerated() { m.append(("coverage@\(k)", complete(j) ? mean(covVals[j]) : .none)) }
-        for (j, k) in ks.enumerated() { m.append(("diversity@\(k)", complete(j) ? mean(divVals[j]) : .none)) }
-        m += [
-            ("fpr", ratio(Double(wrongSteps), checked)),
-            ("fpr_n", .int(checked)),
-            ("flops", flopsMissing ? .none : .real(flops)),
-            ("flops_per_correct", flopsMissing ? .none : ratio(flops, correct)),
-            ("prompt_tokens", ptMissing ? .none : .int(pt)),
-            ("completion_tokens", ctMissing ? .none : .int(ct)),
-            ("tokens", ptMissing || ctMissing ? .none : .int(pt + ct)),
-        ]
-        g.metrics = m
-        g.verdicts = zip(Verdict.allCases, verdictCounts).map { ($0.rawValue, $1) }
-
-        // Notes: what could not be computed, and why.
-        if let lo = minN, let hi = maxN, lo != hi {
-            g.notes.append("sample counts per problem vary from \(lo) to \(hi); pass@K uses each problem's own n, "
+    /// What could not be computed, and why. `explicitK`: report K values dropped for too few samples.
+    func notes(_ st: GroupStats, explicitK: Bool) -> [String] {
+        var notes: [String] = []
+        if let lo = st.minN, let hi = st.maxN, lo != hi {
+            notes.append("sample counts per problem vary from \(lo) to \(hi); pass@K uses each problem's own n, "
                 + "maj@K, coverage@K and diversity@K its first K samples")
         }
-        if onlyGreedy > 0 {
-            g.notes.append("\(onlyGreedy) problem(s) have only greedy samples and are left out of pass@K")
+        if st.onlyGreedy > 0 {
+            notes.append("\(st.onlyGreedy) problem(s) have only greedy samples and are left out of pass@K")
         }
-        if let lo = minN {
-            let dropped = ks.filter { $0 > lo }
-            if !dropped.isEmpty, options.explicitK || !field.isEmpty {
-                let j = counts.firstIndex(of: lo)!
-                g.notes.append("K = " + dropped.map(String.init).joined(separator: ",")
-                    + " not computable: problem \(ids[j]) has only \(lo) sample(s)")
+        if let lo = st.minN {
+            let dropped = st.ks.filter { $0 > lo }
+            if !dropped.isEmpty, explicitK {
+                let j = st.counts.firstIndex(of: lo)!
+                notes.append("K = " + dropped.map(String.init).joined(separator: ",")
+                    + " not computable: problem \(st.ids[j]) has only \(lo) sample(s)")
             }
         }
-        if minN != nil, !anyAnswer { g.notes.append("maj@K not computable: no sample has an extracted answer") }
-        if subset.isEmpty { g.notes.append("no samples") }
-        let errors = verdictCounts[Verdict.allCases.firstIndex(of: .error)!]
+        if st.minN != nil, !st.anyAnswer { notes.append("maj@K not computable: no sample has an extracted answer") }
+        if st.records == 0 { notes.append("no samples") }
+        let errors = st.verdictCounts[Verdict.allCases.firstIndex(of: .error)!]
         if errors > 0 {
-            g.notes.append("\(errors) sample(s) have verdict error (the verifier could not judge them); "
+            notes.append("\(errors) sample(s) have verdict error (the verifier could not judge them); "
                 + "they count as incorrect")
         }
-
-        // Per-problem vectors and bootstrap intervals of the accuracy-like metrics.
-        var vectors: [(String, [String], [Double])] = []
-        if anyGreedy { vectors.append(("greedy", greedyIDs, greedyVals)) }
-        for (j, k) in ks.enumerated() where complete(j) {
-            vectors.append(("pass@\(k)", ids, passVals[j]))
-        }
-        for (j, k) in ks.enumerated() where complete(j) && anyAnswer { vectors.append(("maj@\(k)", ids, majVals[j])) }
-        for (j, k) in ks.enumerated() where complete(j) { vectors.append(("coverage@\(k)", ids, covVals[j])) }
-        for (j, k) in ks.enumerated() where complete(j) { vectors.append(("diversity@\(k)", ids, divVals[j])) }
-        let seed = options.seed ^ stableHash(g.title)
-        for (name, pids, vals) in vectors {
-            g.perProblem[name] = Dictionary(uniqueKeysWithValues: zip(pids, vals))
-            if let ci = bootstrapMeanInterval(vals, resamples: options.bootstrap, confidence: options.confidence,
-                                              seed: seed) {
-                g.intervals.append((name, ci.low, ci.high))
-            }
-        }
-        return g
+        return notes
     }
 
     func pair(_ a: GroupResult, _ b: GroupResult) -> PairResult {

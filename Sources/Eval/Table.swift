@@ -1,10 +1,7 @@
 // Table: the aligned text table st-eval prints for people.
 
-/// Rates (shown as percentages), by metric name.
-func isRate(_ name: String) -> Bool {
-    ["accuracy", "reward", "greedy", "fpr"].contains(name) || name.hasPrefix("pass@") || name.hasPrefix("maj@")
-        || name.hasPrefix("coverage@")
-}
+/// Rates (shown as percentages), by metric name (the metrics table's kind).
+func isRate(_ name: String) -> Bool { metricDefinition(name)?.kind == .rate }
 
 /// One cell of a metric, as people read it: rates in percent with one decimal, diversity with two decimals,
 /// FLOPs in scientific notation, counts as integers, "-" when not computable. `signed` adds a + to positive
@@ -15,9 +12,11 @@ public func formatMetric(_ name: String, _ v: MetricValue, signed: Bool = false)
     case .none: return "-"
     case .int(let i): return (signed && i > 0 ? "+" : "") + String(i)
     case .real(let x):
-        if isRate(name) { return sign(x) + fixed(100 * x, 1) }
-        if name.hasPrefix("flops") { return sign(x) + scientific(x) }
-        return sign(x) + fixed(x, 2)
+        switch metricDefinition(name)?.kind {
+        case .rate: return sign(x) + fixed(100 * x, 1)
+        case .flops: return sign(x) + scientific(x)
+        default: return sign(x) + fixed(x, 2)
+        }
     }
 }
 
@@ -65,25 +64,28 @@ public func alignColumns(_ rows: [[String]], leftColumns: Int) -> String {
     return out
 }
 
-/// The metrics a table shows, in order: the ones not null in some row; `n` stands for n_min and n_max,
-/// `tokens` for the two token counts; `reward` only where it differs from `accuracy`; maj@, coverage@ and
-/// diversity@ only at their largest K.
+/// The metrics a table shows, in order: as the metrics table's `table` says — `n` stands for n_min and n_max,
+/// `reward` only where it differs from `accuracy`, maj@, coverage@ and diversity@ only at their largest K (the
+/// JSON has all), the rest when not null in some row.
 func tableColumns(_ groups: [GroupResult]) -> [String] {
     guard let first = groups.first else { return [] }
-    let hidden: Set<String> = ["n_min", "n_max", "prompt_tokens", "completion_tokens", "fpr_n", "correct"]
-    var cols = ["problems", "samples", "n"]
-    for (name, _) in first.metrics where !hidden.contains(name) && !["problems", "samples"].contains(name) {
-        let present = groups.contains { ($0[name] ?? .none) != .none }
-        if !present { continue }
-        if name == "reward", !groups.contains(where: { $0["reward"] != $0["accuracy"] }) { continue }
-        cols.append(name)
+    var cols: [String] = []
+    var largestK: [String: String] = [:]   // family -> its last column
+    for (name, _) in first.metrics {
+        guard let def = metricDefinition(name) else { continue }
+        let present = { groups.contains { ($0[name] ?? .none) != .none } }
+        switch def.table {
+        case .always(let col): cols.append(col)
+        case .inCell: continue
+        case .whenComputable: if present() { cols.append(name) }
+        case .unlessEqual(let other): if present(), groups.contains(where: { $0[name] != $0[other] }) { cols.append(name) }
+        case .largestK: if present() { cols.append(name); largestK[def.name] = name }
+        }
     }
-    // pass@K for every K; maj@K, coverage@K and diversity@K only at the largest K shown (the JSON has all).
-    for family in ["maj@", "coverage@", "diversity@"] {
-        let members = cols.filter { $0.hasPrefix(family) }
-        if let keep = members.last { cols.removeAll { $0.hasPrefix(family) && $0 != keep } }
+    return cols.filter { col in
+        guard let def = metricDefinition(col), case .largestK = def.table else { return true }
+        return largestK[def.name] == col
     }
-    return cols
 }
 
 func cell(_ g: GroupResult, _ col: String) -> String {
@@ -100,13 +102,7 @@ func cell(_ g: GroupResult, _ col: String) -> String {
 }
 
 /// Column heading of a metric in the table.
-func heading(_ col: String) -> String {
-    switch col {
-    case "flops_per_correct": return "flops/correct"
-    case "fpr": return "fpr (n)"
-    default: return col
-    }
-}
+func heading(_ col: String) -> String { metricDefinition(col)?.heading ?? col }
 
 /// The whole table: a row per input and group, a row of bootstrap intervals under each input's "all" row, a row
 /// per difference against the first input, then one line per pair of methods.

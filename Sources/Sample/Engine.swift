@@ -6,6 +6,10 @@
 // logits. Every decode step runs one forward call over all active samples; a finished sample frees its slot
 // for the next waiting one at once. Finished samples are written in (problem, method, sample) order.
 //
+// The parts: SampleEngine.readPrompts turns problems into PromptJobs; the Scheduler holds the decode and prompt
+// slots, the queue of prompts and the OrderedOutput; Prefill fills prompt slots; startSamples and decodeStep
+// draw the tokens.
+//
 // Reproducibility: each sample draws from its own random stream keyed by (seed, problem id, method, sample
 // index), and the decoder's logits for a token do not depend on what else shares its forward call
 // (Tensor/RowMatmul.swift), so the output is byte-identical for any --batch and --threads.
@@ -80,6 +84,172 @@ public struct SampleStats {
     public var generatedTokens = 0
 }
 
+/// The output in (problem, method, sample) order: every sample gets its place (ordinal) when its problem is read;
+/// a finished sample waits here until all before it are written.
+struct OrderedOutput {
+    private var places: [(record: JSONRecord, kept: Bool)] = []
+    private var done: [Int: [(String, JSON)]] = [:]   // ordinal -> fields, waiting for their turn
+    private var next = 0
+
+    /// The place of a sample still to draw from `record`.
+    mutating func reserve(_ record: JSONRecord) { places.append((record, false)) }
+    /// The place of a sample kept from the output (--resume): written as it was.
+    mutating func keep(_ record: JSONRecord) {
+        done[places.count] = []
+        places.append((record, true))
+    }
+    mutating func finish(_ ordinal: Int, fields: [(String, JSON)]) { done[ordinal] = fields }
+
+    /// Writes every finished sample whose turn has come.
+    mutating func flush(to writer: JSONLWriter) throws {
+        while next < places.count, let fields = done[next] {
+            done[next] = nil
+            let p = places[next]
+            if p.kept { try writer.write(p.record) } else { try writer.write(p.record, setting: fields) }
+            next += 1
+        }
+    }
+    /// Places given so far.
+    var count: Int { places.count }
+    var isComplete: Bool { done.isEmpty && next == places.count }
+}
+
+/// Continuous batching: `batch` decode slots of the cache, prompt slots that hold prefilled prompts until all
+/// their samples have started, the queue of prompts whose samples have not all started, and the ordered output.
+final class Scheduler {
+    private(set) var queue: [PromptJob] = []
+    private var freeSlots: [Int]
+    private var freePromptSlots: [Int]
+    var output = OrderedOutput()
+
+    init(decodeSlots: Int, promptSlots: Int) {
+        freeSlots = Array((0..<decodeSlots).reversed())
+        freePromptSlots = Array((decodeSlots..<decodeSlots + promptSlots).reversed())
+    }
+
+    func enqueue(_ job: PromptJob) { queue.append(job) }
+    var hasFreeSlot: Bool { !freeSlots.isEmpty }
+    var hasFreePromptSlot: Bool { !freePromptSlots.isEmpty }
+    func takeSlot() -> Int { freeSlots.removeLast() }
+    func releaseSlot(_ slot: Int) { freeSlots.append(slot) }
+
+    /// The queued prompts about to start (one per free decode slot, at most `maxTokens` prompt tokens together
+    /// unless the first alone is longer), each given a prompt slot: they are prefilled together.
+    func takePrefillGroup(maxTokens: Int) -> [PromptJob] {
+        var group: [PromptJob] = []
+        var tokens = 0
+        for j in queue where j.promptSlot == nil {
+            guard group.count < min(freePromptSlots.count, freeSlots.count) else { break }
+            guard tokens + j.tokens.count <= maxTokens || group.isEmpty else { break }
+            group.append(j)
+            tokens += j.tokens.count
+        }
+        for j in group { j.promptSlot = freePromptSlots.popLast()! }
+        return group
+    }
+
+    /// The prompt at the head of the queue has started all its samples: its prompt slot is free again.
+    func retireHead() {
+        let job = queue.removeFirst()
+        freePromptSlots.append(job.promptSlot!)
+        job.promptSlot = nil
+    }
+}
+
+/// Prefill: runs prompts through the model into their prompt slots of the cache and keeps each one's last logits
+/// (its first sampled token's distribution).
+///
+/// Short prompts that start together share one call through the exact (row-independent) path: the weights are
+/// read once for the group instead of once per prompt (perf: per-prompt BLAS calls re-packed every weight matrix
+/// for each 64-token prompt), and a prompt's cache and first logits are the same whichever prompts share its
+/// call. A prompt longer than `chunk` is prefilled alone, in chunks of that size, and a prefix-LM prompt alone in
+/// one call (its tokens attend to the whole prompt): the same computation whatever --batch is, so both may take
+/// the fast (BLAS) path. Which path a prompt takes depends only on the prompt, so the output never depends on
+/// --batch.
+struct Prefill {
+    static let chunk = 256
+    /// Most prompt tokens prefilled together in one forward call (prompts up to `chunk` tokens each).
+    static let groupTokens = 512
+    let decoder: LlamaDecoder
+    let vocab: Int
+    let prefixLM: Bool
+    let flopsPerToken: Double
+    let attentionFlopsPerPosition: Double
+
+    func prefillsAlone(_ j: PromptJob) -> Bool { prefixLM || j.tokens.count > Prefill.chunk }
+
+    func setFirstLogits(_ j: PromptJob, _ logits: UnsafePointer<Float>, row: Int) {
+        j.firstLogits = Array(UnsafeBufferPointer(start: logits + row * vocab, count: vocab))
+    }
+
+    /// FLOPs of a causal prefill of n tokens.
+    func causalPrefillFlops(_ n: Int) -> Double {
+        let L = Double(n)
+        return L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
+    }
+
+    /// Prefills a group of prompts that have their prompt slots.
+    func run(_ group: [PromptJob], stats: inout SampleStats) throws {
+        for j in group where prefillsAlone(j) { try alone(j, slot: j.promptSlot!, stats: &stats) }
+        let short = group.filter { !prefillsAlone($0) }
+        if short.isEmpty { return }
+        let t0 = monotonicSeconds()
+        var toks: [Int32] = [], sl: [Int32] = [], ps: [Int32] = []
+        for j in short {
+            toks += j.tokens
+            sl += [Int32](repeating: Int32(j.promptSlot!), count: j.tokens.count)
+            ps += (0..<j.tokens.count).map { Int32($0) }
+        }
+        let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps)
+        var row = 0
+        for j in short {
+            row += j.tokens.count
+            setFirstLogits(j, logits, row: row - 1)
+            j.prefillFlops = causalPrefillFlops(j.tokens.count)
+        }
+        stats.prefillTokens += toks.count
+        stats.prefillSeconds += monotonicSeconds() - t0
+    }
+
+    /// A long or prefix-LM prompt, prefilled on its own.
+    func alone(_ job: PromptJob, slot: Int, stats: inout SampleStats) throws {
+        let t0 = monotonicSeconds()
+        defer { stats.prefillTokens += job.tokens.count; stats.prefillSeconds += monotonicSeconds() - t0 }
+        if prefixLM {
+            let L = job.tokens.count
+            let last = try decoder.forward(tokens: job.tokens, slots: [Int32](repeating: Int32(slot), count: L),
+                                           positions: (0..<L).map { Int32($0) },
+                                           kvEnd: [Int32](repeating: Int32(L), count: L), exact: false)
+            setFirstLogits(job, last, row: L - 1)
+            job.prefillFlops = Double(L) * flopsPerToken + attentionFlopsPerPosition * Double(L) * Double(L)
+            return
+        }
+        let chunkSize = Prefill.chunk
+        var start = 0
+        var last: UnsafePointer<Float>? = nil
+        while start < job.tokens.count {
+            let end = min(job.tokens.count, start + chunkSize)
+            let chunk = Array(job.tokens[start..<end])
+            last = try decoder.forward(tokens: chunk, slots: [Int32](repeating: Int32(slot), count: chunk.count),
+                                       positions: (start..<end).map { Int32($0) }, exact: false)
+            start = end
+        }
+        let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
+        setFirstLogits(job, last!, row: rows - 1)
+        job.prefillFlops = causalPrefillFlops(job.tokens.count)
+    }
+}
+
+/// The problems still to read, and where reading stands.
+final class ProblemFeed {
+    let reader: JSONLReader
+    /// samples already in the output (--resume), keyed by "id\0method\0sample"
+    let existing: [String: JSONRecord]
+    var problemIndex = 0
+    var exhausted = false
+    init(reader: JSONLReader, existing: [String: JSONRecord]) { self.reader = reader; self.existing = existing }
+}
+
 public final class SampleEngine {
     public private(set) var stats = SampleStats()
     public let model: LlamaModel
@@ -89,9 +259,7 @@ public final class SampleEngine {
     let decoder: LlamaDecoder
     /// Cache slots that hold prefilled prompts until all their samples have started.
     let promptSlots: Int
-    static let prefillChunk = 256
-    /// Most prompt tokens prefilled together in one forward call (prompts up to prefillChunk tokens each).
-    static let prefillGroupTokens = 512
+    let prefill: Prefill
     let vocab: Int
     /// FLOPs of one token through the weight matmuls (2 per multiply-add; embedding lookups are free).
     let flopsPerToken: Double
@@ -117,10 +285,12 @@ public final class SampleEngine {
         promptSlots = min(16, max(2, options.batch))
         // a forward call takes a decode step, a group of short prompts, or a whole prefix-LM prompt
         decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
-                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : SampleEngine.prefillGroupTokens))
+                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : Prefill.groupTokens))
         let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
         flopsPerToken = 2 * (Double(c.numLayers) * perLayer + Double(c.hiddenSize * c.vocabSize))
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
+        prefill = Prefill(decoder: decoder, vocab: vocab, prefixLM: options.prefixLM, flopsPerToken: flopsPerToken,
+                          attentionFlopsPerPosition: attentionFlopsPerPosition)
         modelID = SampleEngine.identify(dir)
     }
 
@@ -163,238 +333,149 @@ public final class SampleEngine {
     /// Samples every problem of `reader` and writes the records to `writer`. `existing` holds samples already
     /// in the output (--resume), keyed by "id\0method\0sample"; they are written in place, not redrawn.
     public func run(reader: JSONLReader, writer: JSONLWriter, existing: [String: JSONRecord] = [:]) throws {
-        var queue: [PromptJob] = []          // jobs whose samples have not all started
-        var active: [Active] = []
-        var freeSlots = Array((0..<options.batch).reversed())
-        var freePromptSlots = Array((options.batch..<options.batch + promptSlots).reversed())
-        var done: [Int: [(String, JSON)]] = [:]   // ordinal -> fields, waiting for their turn
-        var order: [(ordinal: Int, job: PromptJob, sample: Int)] = []  // output order of everything started
-        var nextOut = 0
-        var ordinal = 0, problemIndex = 0
-        var inputDone = false
-
-        func readJobs() throws {
-            // Keep a few prompts ahead so free slots never wait on input.
-            while !inputDone && queue.count < promptSlots + 2 {
-                guard let r = try reader.next() else { inputDone = true; return }
-                defer { problemIndex += 1 }
-                if let s = options.shard, problemIndex % s.count != s.index { continue }
-                let rec = r.copy()
-                let id = SampleEngine.problemID(rec, field: options.idField) ?? "#\(problemIndex)"
-                for (mi, m) in options.methods.enumerated() {
-                    let tokens: [Int32]
-                    let pieces: [PromptPiece]
-                    do { pieces = try m.render(rec); tokens = try encode(pieces) } catch {
-                        throw DataError(file: reader.file, line: reader.line, message: "\(error)")
-                    }
-                    let maxNew = min(m.maxTokens ?? options.maxTokens, decoder.maxLen - tokens.count)
-                    guard maxNew > 0 else {
-                        throw DataError(file: reader.file, line: reader.line,
-                                        message: "prompt of method \(m.name) is \(tokens.count) tokens, the model's context is \(decoder.maxLen)")
-                    }
-                    var todo: [Int] = []
-                    for s in 0..<options.n {
-                        let key = "\(id)\u{0}\(m.name)\u{0}\(s)"
-                        if let old = existing[key] {
-                            order.append((ordinal, PromptJob(record: old, problemID: id, method: m, methodIndex: mi, tokens: [], samples: [],
-                                                            ordinalBase: ordinal, stops: [], maxNew: 0), -1))
-                            done[ordinal] = []   // written as it was
-                            ordinal += 1
-                        } else {
-                            todo.append(s)
-                            order.append((ordinal, PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: [], samples: [],
-                                                            ordinalBase: ordinal, stops: [], maxNew: 0), s))
-                            ordinal += 1
-                        }
-                    }
-                    if todo.isEmpty { continue }
-                    let stops = (m.stop + options.extraStops).filter { !$0.isEmpty }.map { Array($0.utf8) }
-                    let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
-                                        ordinalBase: ordinal - options.n, stops: stops, maxNew: maxNew)
-                    job.promptText = pieces.map { if case .text(let t) = $0 { return t } else if case .special(let n) = $0 { return "<\(n)>" }; return "" }.joined()
-                    queue.append(job)
-                }
-            }
-        }
-
-        func flush() throws {
-            while nextOut < order.count, let fields = done[order[nextOut].ordinal] {
-                let entry = order[nextOut]
-                done[entry.ordinal] = nil
-                if entry.sample < 0 { try writer.write(entry.job.record) }
-                else { try writer.write(entry.job.record, setting: fields) }
-                nextOut += 1
-            }
-        }
-
-        // Prefill. Short prompts that start together share one call through the exact (row-independent) path:
-        // the weights are read once for the group instead of once per prompt (perf: per-prompt BLAS calls
-        // re-packed every weight matrix for each 64-token prompt), and a prompt's cache and first logits are
-        // the same whichever prompts share its call. A prompt longer than prefillChunk is prefilled alone, in
-        // chunks of that size, and a prefix-LM prompt alone in one call (its tokens attend to the whole
-        // prompt): the same computation whatever --batch is, so both may take the fast (BLAS) path. Which path
-        // a prompt takes depends only on the prompt, so the output never depends on --batch.
-        let chunkSize = SampleEngine.prefillChunk
-        func prefillsAlone(_ j: PromptJob) -> Bool { options.prefixLM || j.tokens.count > chunkSize }
-        func setFirstLogits(_ j: PromptJob, _ logits: UnsafePointer<Float>, row: Int) {
-            j.firstLogits = Array(UnsafeBufferPointer(start: logits + row * vocab, count: vocab))
-        }
-        /// FLOPs of a causal prefill of n tokens.
-        func causalPrefillFlops(_ n: Int) -> Double {
-            let L = Double(n)
-            return L * flopsPerToken + attentionFlopsPerPosition * L * (L + 1) / 2
-        }
-        func prefill(_ group: [PromptJob]) throws {
-            for j in group where prefillsAlone(j) { try prefill(j, slot: j.promptSlot!) }
-            let short = group.filter { !prefillsAlone($0) }
-            if short.isEmpty { return }
-            let t0 = monotonicSeconds()
-            var toks: [Int32] = [], sl: [Int32] = [], ps: [Int32] = []
-            for j in short {
-                toks += j.tokens
-                sl += [Int32](repeating: Int32(j.promptSlot!), count: j.tokens.count)
-                ps += (0..<j.tokens.count).map { Int32($0) }
-            }
-            let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps)
-            var row = 0
-            for j in short {
-                row += j.tokens.count
-                setFirstLogits(j, logits, row: row - 1)
-                j.prefillFlops = causalPrefillFlops(j.tokens.count)
-            }
-            stats.prefillTokens += toks.count
-            stats.prefillSeconds += monotonicSeconds() - t0
-        }
-        func prefill(_ job: PromptJob, slot: Int) throws {
-            let t0 = monotonicSeconds()
-            defer { stats.prefillTokens += job.tokens.count; stats.prefillSeconds += monotonicSeconds() - t0 }
-            if options.prefixLM {
-                let L = job.tokens.count
-                let last = try decoder.forward(tokens: job.tokens, slots: [Int32](repeating: Int32(slot), count: L),
-                                               positions: (0..<L).map { Int32($0) },
-                                               kvEnd: [Int32](repeating: Int32(L), count: L), exact: false)
-                setFirstLogits(job, last, row: L - 1)
-                job.prefillFlops = Double(L) * flopsPerToken + attentionFlopsPerPosition * Double(L) * Double(L)
-                return
-            }
-            var start = 0
-            var last: UnsafePointer<Float>? = nil
-            while start < job.tokens.count {
-                let end = min(job.tokens.count, start + chunkSize)
-                let chunk = Array(job.tokens[start..<end])
-                last = try decoder.forward(tokens: chunk, slots: [Int32](repeating: Int32(slot), count: chunk.count),
-                                           positions: (start..<end).map { Int32($0) }, exact: false)
-                start = end
-            }
-            let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
-            setFirstLogits(job, last!, row: rows - 1)
-            job.prefillFlops = causalPrefillFlops(job.tokens.count)
-        }
-
+        let feed = ProblemFeed(reader: reader, existing: existing)
+        let sched = Scheduler(decodeSlots: options.batch, promptSlots: promptSlots)
         let sampler = Sampler(options.settings)
-
-        /// Appends a drawn token; returns the finish reason when the sample is complete.
-        func accept(_ a: inout Active, _ token: Int32) -> String? {
-            if !options.ignoreEOS && (token == tokenizer.eos || token == tokenizer.eom) { return "stop" }
-            a.tokens.append(token)
-            if token < 256 {
-                a.bytes.append(UInt8(token))
-                for s in a.job.stops where a.bytes.count >= s.count {
-                    // A stop string can only complete at the end; search the tail it could occupy.
-                    if a.bytes.suffix(s.count).elementsEqual(s) {
-                        a.bytes.removeLast(s.count)
-                        return "stop"
-                    }
-                }
-            }
-            if a.tokens.count >= a.job.maxNew { return "length" }
-            return nil
-        }
-
-        func finish(_ a: Active, reason: String) {
-            var fields: [(String, JSON)] = []
-            if a.job.method.translates {
-                if let c = a.job.record["completion"] { fields.append(("source_completion", c)) }
-                if let m = a.job.record["method"] { fields.append(("source_method", m)) }
-            }
-            fields += [
-                ("method", JSON(a.job.method.name)), ("sample", JSON(a.sampleIndex)),
-                ("prompt_text", JSON(a.job.promptText)),
-                ("completion", JSON(String(decoding: a.bytes, as: UTF8.self))), ("finish", JSON(reason)),
-                ("prompt_tokens", JSON(a.job.tokens.count)), ("completion_tokens", JSON(a.tokens.count)),
-                ("flops", JSON(a.flops.rounded())), ("model", JSON(modelID)), ("seed", JSON(Int(truncatingIfNeeded: options.seed))),
-                ("temperature", JSON(options.settings.temperature)),
-            ]
-            if options.tokenIDs { fields.append(("completion_ids", .array(a.tokens.map { JSON(Int($0)) }))) }
-            done[a.ordinal] = fields
-        }
-
+        var active: [Active] = []
         while true {
-            try readJobs()
-            // Start samples in free slots, prefilling prompts as they come up.
-            while !freeSlots.isEmpty, let job = queue.first {
-                if job.promptSlot == nil {
-                    guard !freePromptSlots.isEmpty else { break }
-                    // The queued prompts that are about to start (one per free sample slot), prefilled together.
-                    var group: [PromptJob] = []
-                    var tokens = 0
-                    for j in queue where j.promptSlot == nil {
-                        guard group.count < min(freePromptSlots.count, freeSlots.count) else { break }
-                        guard tokens + j.tokens.count <= SampleEngine.prefillGroupTokens || group.isEmpty else { break }
-                        group.append(j)
-                        tokens += j.tokens.count
-                    }
-                    for j in group { j.promptSlot = freePromptSlots.popLast()! }
-                    try prefill(group)
-                }
-                let slot = freeSlots.removeLast()
-                let s = job.samples[job.next]
-                job.next += 1
-                decoder.copySlot(from: job.promptSlot!, to: slot, length: job.tokens.count)
-                var a = Active(job: job, sampleIndex: s, ordinal: job.ordinalBase + s, slot: slot,
-                               rng: SampleEngine.stream(seed: options.seed, problem: job.problemID, method: job.method.name, sample: s),
-                               position: job.tokens.count, flops: job.prefillFlops / Double(job.samples.count))
-                let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng) }
-                stats.generatedTokens += 1
-                if job.started {
-                    freePromptSlots.append(job.promptSlot!)
-                    job.promptSlot = nil
-                    queue.removeFirst()
-                    try readJobs()
-                }
-                if let reason = accept(&a, first) {
-                    finish(a, reason: reason); freeSlots.append(slot)
-                } else {
-                    a.pending = first
-                    active.append(a)
-                }
-            }
-            try flush()
+            try readPrompts(feed, into: sched)
+            try startSamples(sched, feed: feed, sampler: sampler, active: &active)
+            try sched.output.flush(to: writer)
             if active.isEmpty {
-                if queue.isEmpty && inputDone { break }
+                if sched.queue.isEmpty && feed.exhausted { break }
                 continue
             }
-            // One decode step over every active sample.
-            let t0 = monotonicSeconds()
-            defer { stats.decodeSteps += 1; stats.decodeSeconds += monotonicSeconds() - t0 }
-            stats.generatedTokens += active.count
-            let logits = try decoder.forward(tokens: active.map(\.pending), slots: active.map { Int32($0.slot) },
-                                             positions: active.map { Int32($0.position) })
-            var still: [Active] = []
-            for (i, var a) in active.enumerated() {
-                a.flops += flopsPerToken + attentionFlopsPerPosition * Double(a.position + 1)
-                a.position += 1
-                let t = sampler.next(logits + i * vocab, vocab: vocab, rng: &a.rng)
-                if let reason = accept(&a, t) ?? (a.position >= decoder.maxLen ? "length" : nil) {
-                    finish(a, reason: reason); freeSlots.append(a.slot)
-                } else {
-                    a.pending = t
-                    still.append(a)
+            try decodeStep(&active, sched: sched, sampler: sampler)
+        }
+        try sched.output.flush(to: writer)
+        precondition(sched.output.isComplete, "sampling ended with unwritten samples")
+    }
+
+    /// Reads problems into the queue: a PromptJob per (problem, method) with samples still to draw, every sample
+    /// given its place in the output. Keeps a few prompts ahead so free slots never wait on input.
+    func readPrompts(_ feed: ProblemFeed, into sched: Scheduler) throws {
+        let reader = feed.reader
+        while !feed.exhausted && sched.queue.count < promptSlots + 2 {
+            guard let r = try reader.next() else { feed.exhausted = true; return }
+            let problemIndex = feed.problemIndex
+            defer { feed.problemIndex += 1 }
+            if let s = options.shard, problemIndex % s.count != s.index { continue }
+            let rec = r.copy()
+            let id = SampleEngine.problemID(rec, field: options.idField) ?? "#\(problemIndex)"
+            for (mi, m) in options.methods.enumerated() {
+                let tokens: [Int32]
+                let pieces: [PromptPiece]
+                do { pieces = try m.render(rec); tokens = try encode(pieces) } catch {
+                    throw DataError(file: reader.file, line: reader.line, message: "\(error)")
+                }
+                let maxNew = min(m.maxTokens ?? options.maxTokens, decoder.maxLen - tokens.count)
+                guard maxNew > 0 else {
+                    throw DataError(file: reader.file, line: reader.line,
+                                    message: "prompt of method \(m.name) is \(tokens.count) tokens, the model's context is \(decoder.maxLen)")
+                }
+                var todo: [Int] = []
+                for s in 0..<options.n {
+                    if let old = feed.existing["\(id)\u{0}\(m.name)\u{0}\(s)"] { sched.output.keep(old) }
+                    else { todo.append(s); sched.output.reserve(rec) }
+                }
+                if todo.isEmpty { continue }
+                // the prompt's n places are the last n reserved: sample s sits at ordinalBase + s
+                let ordinalBase = sched.output.count - options.n
+                let stops = (m.stop + options.extraStops).filter { !$0.isEmpty }.map { Array($0.utf8) }
+                let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
+                                    ordinalBase: ordinalBase, stops: stops, maxNew: maxNew)
+                job.promptText = pieces.map { if case .text(let t) = $0 { return t } else if case .special(let n) = $0 { return "<\(n)>" }; return "" }.joined()
+                sched.enqueue(job)
+            }
+        }
+    }
+
+    /// Starts samples in free decode slots, prefilling prompts as they come up: a sample copies its prompt's
+    /// prefix from the prompt slot and draws its first token from the prompt's last logits.
+    func startSamples(_ sched: Scheduler, feed: ProblemFeed, sampler: Sampler, active: inout [Active]) throws {
+        while sched.hasFreeSlot, let job = sched.queue.first {
+            if job.promptSlot == nil {
+                guard sched.hasFreePromptSlot else { break }
+                try prefill.run(sched.takePrefillGroup(maxTokens: Prefill.groupTokens), stats: &stats)
+            }
+            let slot = sched.takeSlot()
+            let s = job.samples[job.next]
+            job.next += 1
+            decoder.copySlot(from: job.promptSlot!, to: slot, length: job.tokens.count)
+            var a = Active(job: job, sampleIndex: s, ordinal: job.ordinalBase + s, slot: slot,
+                           rng: SampleEngine.stream(seed: options.seed, problem: job.problemID, method: job.method.name, sample: s),
+                           position: job.tokens.count, flops: job.prefillFlops / Double(job.samples.count))
+            let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng) }
+            stats.generatedTokens += 1
+            if job.started {
+                sched.retireHead()
+                try readPrompts(feed, into: sched)
+            }
+            if let reason = accept(&a, first) {
+                finish(a, reason: reason, sched); sched.releaseSlot(slot)
+            } else {
+                a.pending = first
+                active.append(a)
+            }
+        }
+    }
+
+    /// One decode step: a forward call over every active sample, a token drawn for each.
+    func decodeStep(_ active: inout [Active], sched: Scheduler, sampler: Sampler) throws {
+        let t0 = monotonicSeconds()
+        defer { stats.decodeSteps += 1; stats.decodeSeconds += monotonicSeconds() - t0 }
+        stats.generatedTokens += active.count
+        let logits = try decoder.forward(tokens: active.map(\.pending), slots: active.map { Int32($0.slot) },
+                                         positions: active.map { Int32($0.position) })
+        var still: [Active] = []
+        for (i, var a) in active.enumerated() {
+            a.flops += flopsPerToken + attentionFlopsPerPosition * Double(a.position + 1)
+            a.position += 1
+            let t = sampler.next(logits + i * vocab, vocab: vocab, rng: &a.rng)
+            if let reason = accept(&a, t) ?? (a.position >= decoder.maxLen ? "length" : nil) {
+                finish(a, reason: reason, sched); sched.releaseSlot(a.slot)
+            } else {
+                a.pending = t
+                still.append(a)
+            }
+        }
+        active = still
+    }
+
+    /// Appends a drawn token; returns the finish reason when the sample is complete.
+    func accept(_ a: inout Active, _ token: Int32) -> String? {
+        if !options.ignoreEOS && (token == tokenizer.eos || token == tokenizer.eom) { return "stop" }
+        a.tokens.append(token)
+        if token < 256 {
+            a.bytes.append(UInt8(token))
+            for s in a.job.stops where a.bytes.count >= s.count {
+                // A stop string can only complete at the end; search the tail it could occupy.
+                if a.bytes.suffix(s.count).elementsEqual(s) {
+                    a.bytes.removeLast(s.count)
+                    return "stop"
                 }
             }
-            active = still
         }
-        try flush()
-        precondition(done.isEmpty && nextOut == order.count, "sampling ended with unwritten samples")
+        if a.tokens.count >= a.job.maxNew { return "length" }
+        return nil
+    }
+
+    /// A complete sample's fields, handed to the output to wait for their turn.
+    func finish(_ a: Active, reason: String, _ sched: Scheduler) {
+        var fields: [(String, JSON)] = []
+        if a.job.method.translates {
+            if let c = a.job.record["completion"] { fields.append(("source_completion", c)) }
+            if let m = a.job.record["method"] { fields.append(("source_method", m)) }
+        }
+        fields += [
+            ("method", JSON(a.job.method.name)), ("sample", JSON(a.sampleIndex)),
+            ("prompt_text", JSON(a.job.promptText)),
+            ("completion", JSON(String(decoding: a.bytes, as: UTF8.self))), ("finish", JSON(reason)),
+            ("prompt_tokens", JSON(a.job.tokens.count)), ("completion_tokens", JSON(a.tokens.count)),
+            ("flops", JSON(a.flops.rounded())), ("model", JSON(modelID)), ("seed", JSON(Int(truncatingIfNeeded: options.seed))),
+            ("temperature", JSON(options.settings.temperature)),
+        ]
+        if options.tokenIDs { fields.append(("completion_ids", .array(a.tokens.map { JSON(Int($0)) }))) }
+        sched.output.finish(a.ordinal, fields: fields)
     }
 }

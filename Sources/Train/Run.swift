@@ -1,53 +1,14 @@
 // A whole st-train run: load data, build or load the model, train with a schedule, validate, checkpoint, and
 // write the model directory atomically.
 //
-// Working directory: OUT.partial beside OUT. It holds metrics.jsonl, run.json, the resumable state
-// (state-NNNNNN/: weights, AdamW moments, data position; written under a temporary name and renamed, so a
-// kill -9 at any moment leaves the last complete one), best/ (--keep best) and checkpoints/. On success the
-// model files are written into it, the resumable state is removed and it is renamed to OUT (an existing OUT is
-// replaced). On an error or SIGINT/SIGTERM it is removed, unless it holds a resumable state (then it is kept for
-// --resume and the message says so). OUT itself is never half-written.
+// TrainRun.run is the outline: prepare (model, data, packing, schedule: a TrainPlan), open the working directory
+// OUT.partial or resume in it (TrainWorkdir, Workdir.swift), the training loop, then the model directory, which
+// replaces OUT on success.
+import ArgumentParser
 import Foundation
 import Model
 import Streams
 import Tensor
-
-public enum ScheduleKind: String, CaseIterable, Sendable { case cosine, linear, constant }
-public enum KeepPolicy: String, CaseIterable, Sendable { case last, best }
-
-public struct TrainOptions {
-    public var data: [String] = []
-    public var val: [String] = []
-    public var output = ""
-    public var initDir: String?
-    /// the model config when training from scratch (ignored with initDir, except for the check)
-    public var config: LlamaConfig?
-    public var fields = FieldNames()
-    public var long = LongPolicy.truncate
-    public var objective = ObjectiveMix([(.causal, 1)])
-    /// objective(s) of the validation loss (cuts drawn as in epoch 0, the same at every measurement)
-    public var valObjective = ObjectiveMix([(.causal, 1)])
-    public var fim = FIMOptions()
-    public var pack = true
-    public var packWindow = 64
-    public var shuffle = true
-    public var batch = 8, context = 256, accum = 1
-    public var steps: Int?
-    public var epochs: Int?
-    public var lr = 1e-3, minLR: Double?, warmup = 0
-    public var schedule = ScheduleKind.cosine
-    public var weightDecay = 0.1, clip = 1.0, beta1 = 0.9, beta2 = 0.95
-    public var valEvery: Int?
-    public var keep = KeepPolicy.last
-    public var checkpoints = 0
-    public var saveEvery = 0
-    public var resume = false
-    public var seed: UInt64 = 0
-    public var threads = 1
-    public var quiet = false, verbose = false, progress = false
-    public var skipBad = false
-    public init() {}
-}
 
 public struct TrainSummary {
     public var steps = 0, examples = 0, tokens = 0, lossTokens = 0
@@ -78,13 +39,72 @@ public func installStopHandlers() {
 }
 public var stopRequested: Int32 { stopSignal }
 
+/// Everything a run is made of, built before the working directory is touched.
+struct TrainPlan {
+    let model: LlamaModel
+    let tokenizer: ByteTokenizer
+    let store: ExampleStore
+    let valStore: ExampleStore?
+    let packer: Packer
+    let core: TrainCore
+    let totalSteps: Int
+    let schedule: LRSchedule
+    /// validation rows, packed once (file order; objective cuts drawn once)
+    let valBatches: [[Row]]
+    /// validate every this many steps (and at checkpoints and the end); 0 without --val
+    let valEvery: Int
+    let checkpointSteps: Set<Int>
+    /// CPU seconds of reading and tokenizing the data
+    let loadCPU: Double
+}
+
+/// The running totals a resumable state carries besides the weights, AdamW moments and data position.
+struct RunTotals {
+    var bestVal = Double.infinity, bestStep = 0
+    var firstLoss = Double.nan
+    var tokens = 0, lossTokens = 0, examples = 0
+
+    init() {}
+
+    /// From the extra fields of a saved state (doubles as bit patterns, so they come back exactly).
+    init(state st: JSONObject) {
+        if let b = st["best_val"]?.string, let bits = UInt64(b, radix: 16) { bestVal = Double(bitPattern: bits) }
+        bestStep = st["best_step"]?.int ?? 0
+        firstLoss = st["first_loss"]?.string.flatMap { UInt64($0, radix: 16) }.map { Double(bitPattern: $0) } ?? .nan
+        tokens = st["tokens"]?.int ?? 0
+        lossTokens = st["loss_tokens"]?.int ?? 0
+        examples = st["examples"]?.int ?? 0
+    }
+
+    var json: JSONObject {
+        var e = JSONObject()
+        e["best_val"] = JSON(String(bestVal.bitPattern, radix: 16)); e["best_step"] = JSON(bestStep)
+        e["first_loss"] = JSON(String(firstLoss.bitPattern, radix: 16))
+        e["tokens"] = JSON(tokens); e["loss_tokens"] = JSON(lossTokens)
+        e["examples"] = JSON(examples)
+        return e
+    }
+}
+
 public final class TrainRun {
     public let o: TrainOptions
+    /// --config or the size flags (nil: the model of --init)
+    let config: LlamaConfig?
+    let objective: ObjectiveMix, valObjective: ObjectiveMix
+    let showProgress: Bool
+    let workdir: TrainWorkdir
     let say: Say, warn: Say
-    public var partial: String { o.output + ".partial" }
+    public var partial: String { workdir.path }
 
-    public init(options: TrainOptions, say: @escaping Say, warn: @escaping Say) {
+    /// Resolves what the options name (the model config, the objective mixtures): a usage error is a
+    /// ValidationError.
+    public init(options: TrainOptions, say: @escaping Say, warn: @escaping Say) throws {
         o = options; self.say = say; self.warn = warn
+        config = try options.modelConfig()
+        (objective, valObjective) = try options.objectives()
+        if options.keep == .best && options.val.isEmpty { throw ValidationError("--keep best needs --val") }
+        showProgress = options.common.showProgress
+        workdir = TrainWorkdir(output: options.output)
     }
 
     // MARK: setup
@@ -95,12 +115,12 @@ public final class TrainRun {
             do { model = try LlamaModel.load(directory: dir) } catch let e as ModelError {
                 throw ToolInputError("--init: \(e.description)")
             }
-            if let c = o.config, c != model.config {
+            if let c = config, c != model.config {
                 throw ToolInputError("--config does not match --init \(dir): \(configDiff(c, model.config))")
             }
             return (model, try ByteTokenizer.load(directory: dir))
         }
-        guard let c = o.config else { throw ToolInputError("no model: give --init DIR, --config FILE or size flags") }
+        guard let c = config else { throw ToolInputError("no model: give --init DIR, --config FILE or size flags") }
         let model = LlamaModel(config: c)
         model.initialize(seed: o.seed)
         return (model, .standard)
@@ -131,7 +151,7 @@ public final class TrainRun {
         if r.truncated > 0 { warn("\(what): \(r.truncated) of \(r.records) examples longer than the context (\(o.context + 1) tokens): truncated") }
         if r.skippedLong > 0 { warn("\(what): \(r.skippedLong) of \(r.records) examples longer than the context (\(o.context + 1) tokens): skipped") }
         if r.skippedNoLoss > 0 { warn("\(what): \(r.skippedNoLoss) of \(r.records) examples skipped: the prompt fills the context") }
-        if r.zeroWeight > 0 && o.verbose { say("\(what): \(r.zeroWeight) examples with weight 0 skipped") }
+        if r.zeroWeight > 0 && o.common.verbose { say("\(what): \(r.zeroWeight) examples with weight 0 skipped") }
         if store.count == 0 { throw ToolInputError("\(names): no usable \(what) examples") }
         return store
     }
@@ -141,12 +161,12 @@ public final class TrainRun {
         var o = JSONObject()
         o["data"] = JSON(String(store.fingerprint, radix: 16))
         o["examples"] = JSON(store.count)
-        o["val"] = JSON(val.map { String($0.fingerprint, radix: 16) + " " + self.o.valObjective.description } ?? "")
+        o["val"] = JSON(val.map { String($0.fingerprint, radix: 16) + " " + self.valObjective.description } ?? "")
         o["config"] = (try? JSON.parse(model.config.json())) ?? JSON(model.config.json())
         o["init"] = JSON(self.o.initDir ?? "")
         o["seed"] = JSON(String(self.o.seed))
-        o["batch"] = JSON(self.o.batch); o["context"] = JSON(self.o.context); o["grad_accum"] = JSON(self.o.accum)
-        o["objective"] = JSON(self.o.objective.description)
+        o["batch"] = JSON(self.o.rows); o["context"] = JSON(self.o.context); o["grad_accum"] = JSON(self.o.gradAccum)
+        o["objective"] = JSON(self.objective.description)
         o["fim"] = JSON("\(self.o.fim.spans),\(self.o.fim.rate),\(self.o.fim.maxSpan),\(self.o.fim.loss.rawValue)")
         o["pack"] = JSON(self.o.pack ? "window \(self.o.packWindow)" : "off")
         o["shuffle"] = JSON(self.o.shuffle)
@@ -175,12 +195,8 @@ public final class TrainRun {
         }
     }
 
-    // MARK: run
-
-    public func run() throws -> TrainSummary {
-        let started = monotonicSeconds()
-        Threads.set(o.threads)
-        var summary = TrainSummary()
+    /// The model, the data (read and tokenized), the packers, the optimizer and the schedule.
+    func prepare(_ summary: inout TrainSummary) throws -> TrainPlan {
         let (model, tok) = try loadModel()
         let c = model.config
         if o.context > c.maxPositions {
@@ -189,7 +205,7 @@ public final class TrainRun {
         if c.vocabSize < tok.vocabSize {
             throw ToolInputError("vocab_size \(c.vocabSize) is smaller than the tokenizer's (\(tok.vocabSize))")
         }
-        let usesFIM = (o.objective.parts + o.valObjective.parts).contains { $0.0 == .fim && $0.1 > 0 }
+        let usesFIM = (objective.parts + valObjective.parts).contains { $0.0 == .fim && $0.1 > 0 }
         if usesFIM && o.fim.spans > tok.maskCount {
             throw ToolInputError("--fim-spans \(o.fim.spans) exceeds the tokenizer's \(tok.maskCount) mask tokens")
         }
@@ -200,296 +216,189 @@ public final class TrainRun {
 
         summary.loadSeconds = monotonicSeconds() - loadStart
         let loadCPU = threadCPUSeconds() - loadCPU0
-        let transformer = Transformer(store: store, mix: o.objective, fim: o.fim, seed: o.seed)
+        let transformer = Transformer(store: store, mix: objective, fim: o.fim, seed: o.seed)
         let packer = Packer(transformer: transformer, context: o.context, pack: o.pack, window: o.packWindow,
                             shuffle: o.shuffle, maxEpochs: o.steps == nil ? (o.epochs ?? 1) : nil)
-        let core = TrainCore(model: model, packer: packer, batch: o.batch, accum: o.accum)
+        let core = TrainCore(model: model, packer: packer, batch: o.rows, accum: o.gradAccum)
         core.clip = Float(o.clip)
         core.trainer.adam = AdamWConfig(beta1: Float(o.beta1), beta2: Float(o.beta2), eps: 1e-8, weightDecay: Float(o.weightDecay))
 
-        let rowsPerStep = o.batch * o.accum
+        let rowsPerStep = o.rows * o.gradAccum
         let totalSteps: Int
         if let s = o.steps { totalSteps = s } else {
             totalSteps = (packer.countRows() + rowsPerStep - 1) / rowsPerStep
         }
         if totalSteps < 1 { throw ToolInputError("nothing to train: 0 steps") }
-        let sched = schedule(totalSteps: totalSteps)
 
-        // validation rows, packed once (file order; objective cuts drawn once)
         var valBatches: [[Row]] = []
         if let vs = valStore {
-            let vp = Packer(transformer: Transformer(store: vs, mix: o.valObjective, fim: o.fim, seed: o.seed),
+            let vp = Packer(transformer: Transformer(store: vs, mix: valObjective, fim: o.fim, seed: o.seed),
                             context: o.context, pack: o.pack, window: o.packWindow, shuffle: false, maxEpochs: 1)
-            valBatches = vp.batches(rows: o.batch)
+            valBatches = vp.batches(rows: o.rows)
         }
         let valEvery = valStore == nil ? 0 : (o.valEvery ?? max(1, (totalSteps + 9) / 10))
-        if o.keep == .best && valStore == nil { throw ToolInputError("--keep best needs --val") }
         let checkpointSteps = Set((1...max(1, o.checkpoints)).map { i in (i * totalSteps + o.checkpoints / 2) / max(1, o.checkpoints) })
             .filter { o.checkpoints > 0 && $0 >= 1 }
+        return TrainPlan(model: model, tokenizer: tok, store: store, valStore: valStore, packer: packer, core: core,
+                         totalSteps: totalSteps, schedule: schedule(totalSteps: totalSteps), valBatches: valBatches,
+                         valEvery: valEvery, checkpointSteps: checkpointSteps, loadCPU: loadCPU)
+    }
 
-        // working directory
-        let fm = FileManager.default
-        let identity = runIdentity(store, model, valStore)
-        let settings = scheduleSettings(totalSteps: totalSteps)
-        var bestVal = Double.infinity, bestStep = 0
-        var resumed: Int?
+    // MARK: run
+
+    public func run() throws -> TrainSummary {
+        let started = monotonicSeconds()
+        Threads.set(o.common.threadCount)
+        var summary = TrainSummary()
+        let p = try prepare(&summary)
+
+        let identity = runIdentity(p.store, p.model, p.valStore)
+        let settings = scheduleSettings(totalSteps: p.totalSteps)
+        var totals = RunTotals()
         var metricsLines: [String] = []
-        // (NSString.deletingLastPathComponent crashes on a one-character name in this Foundation)
-        if let slash = o.output.lastIndex(of: "/"), slash != o.output.startIndex {
-            let parent = String(o.output[..<slash])
-            try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        if let saved = try workdir.begin(identity: identity, settings: settings, resume: o.resume, quiet: o.quiet,
+                                         say: say, warn: warn) {
+            totals = RunTotals(state: try p.core.loadState(saved.directory))
+            summary.resumedFrom = saved.step
+            metricsLines = workdir.rewind(to: saved.step)
+            if !o.quiet { say("resuming \(partial) at step \(saved.step) of \(p.totalSteps)") }
         }
-        if fm.fileExists(atPath: partial) { try lockPartial() }
-        let latest = latestState()
-        if o.resume, let (dir, step) = latest {
-            let runText = (try? String(contentsOfFile: partial + "/run.json", encoding: .utf8)) ?? ""
-            guard let prev = (try? JSON.parse(runText))?.object, let prevId = prev["identity"]?.object else {
-                throw ToolInputError("\(partial): no run.json; cannot resume (remove it to start over)")
-            }
-            var diffs: [String] = []
-            for (k, v) in identity where prevId[k] != v { diffs.append(k) }
-            if !diffs.isEmpty {
-                throw ToolInputError("--resume: \(partial) was made with other \(diffs.joined(separator: ", ")); remove it or use the same data and flags")
-            }
-            if let ps = prev["schedule"]?.object {
-                let changed = settings.keys.filter { ps[$0] != settings[$0] }
-                if !changed.isEmpty { warn("--resume: \(changed.joined(separator: ", ")) differ from the interrupted run") }
-            }
-            let st = try core.loadState(dir)
-            if let b = st["best_val"]?.string, let bits = UInt64(b, radix: 16) { bestVal = Double(bitPattern: bits) }
-            bestStep = st["best_step"]?.int ?? 0
-            summary.firstLoss = st["first_loss"]?.string.flatMap { UInt64($0, radix: 16) }.map { Double(bitPattern: $0) } ?? .nan
-            summary.tokens = st["tokens"]?.int ?? 0
-            summary.lossTokens = st["loss_tokens"]?.int ?? 0
-            summary.examples = st["examples"]?.int ?? 0
-            resumed = step
-            // metrics up to the resumed step; later checkpoints will be written again
-            if let text = try? String(contentsOfFile: partial + "/metrics.jsonl", encoding: .utf8) {
-                for line in text.split(separator: "\n") {
-                    if let j = try? JSON.parse(String(line)), let s = j["step"]?.int, s <= step { metricsLines.append(String(line)) }
-                }
-            }
-            for name in (try? fm.contentsOfDirectory(atPath: partial)) ?? [] where name.hasSuffix(".tmp") {
-                try? fm.removeItem(atPath: partial + "/" + name)
-            }
-            for name in (try? fm.contentsOfDirectory(atPath: partial + "/checkpoints")) ?? [] {
-                if let s = Int(name.dropFirst(5)), s > step { try? fm.removeItem(atPath: partial + "/checkpoints/" + name) }
-            }
-            if !o.quiet { say("resuming \(partial) at step \(step) of \(totalSteps)") }
-        } else {
-            if fm.fileExists(atPath: partial) {
-                if o.resume { if !o.quiet { say("nothing to resume in \(partial); starting over") } }
-                else if latest != nil { warn("replacing \(partial) left by an interrupted run (use --resume to continue one)") }
-                try fm.removeItem(atPath: partial)
-                if lockFD >= 0 { close(lockFD); lockFD = -1 }   // the new directory gets its own lock
-            } else if o.resume && !o.quiet { say("nothing to resume (no \(partial)); starting") }
-            do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: false) } catch {
-                throw ToolInputError("\(partial): cannot create: \(error.localizedDescription)")
-            }
-            try lockPartial()
-        }
-        var run = JSONObject()
-        run["identity"] = .object(identity); run["schedule"] = .object(settings)
-        summary.resumedFrom = resumed
 
-        let metricsPath = partial + "/metrics.jsonl"
         do {
-            try writeFileAtomically(partial + "/run.json", JSON.object(run).serialized() + "\n")
-            try writeFileAtomically(metricsPath, metricsLines.map { $0 + "\n" }.joined())
-            guard let metrics = fopen(metricsPath, "a") else { throw ToolInputError("\(metricsPath): cannot open") }
-            defer { fclose(metrics) }
-            func writeMetrics(_ obj: JSONObject) throws {
-                let line = JSON.object(obj).serialized() + "\n"
-                if fputs(line, metrics) < 0 || fflush(metrics) != 0 {
-                    throw ToolInputError("\(metricsPath): write failed: \(String(cString: strerror(errno)))")
-                }
-            }
-            func stateExtra() -> JSONObject {
-                var e = JSONObject()
-                e["best_val"] = JSON(String(bestVal.bitPattern, radix: 16)); e["best_step"] = JSON(bestStep)
-                e["first_loss"] = JSON(String(summary.firstLoss.bitPattern, radix: 16))
-                e["tokens"] = JSON(summary.tokens); e["loss_tokens"] = JSON(summary.lossTokens)
-                e["examples"] = JSON(summary.examples)
-                return e
-            }
-            func saveState(_ ps: PackerState) throws {
-                let name = String(format: "state-%06d", core.step)
-                let tmp = partial + "/" + name + ".tmp"
-                try? fm.removeItem(atPath: tmp)
-                try core.saveState(tmp, packerState: ps, extra: stateExtra())
-                try? fm.removeItem(atPath: partial + "/" + name)
-                guard rename(tmp, partial + "/" + name) == 0 else { throw ToolInputError("\(tmp): cannot rename into place") }
-                for old in (try? fm.contentsOfDirectory(atPath: partial)) ?? [] where old.hasPrefix("state-") && old != name {
-                    try? fm.removeItem(atPath: partial + "/" + old)
-                }
-            }
-            func saveModelDir(_ path: String) throws {
-                let tmp = path + ".tmp"
-                try? fm.removeItem(atPath: tmp)
-                try model.save(directory: tmp, tokenizer: tok)
-                try? fm.removeItem(atPath: path)
-                guard rename(tmp, path) == 0 else { throw ToolInputError("\(tmp): cannot rename into place") }
-            }
-
-            let trainStart = monotonicSeconds(), trainCPU0 = processCPUSeconds()
-            var lastPrint = 0.0
-            var lastLoss = Double.nan
-            while core.step < totalSteps {
-                if stopSignal != 0 { throw Interrupted() }
-                let before = packer.state
-                let lr = sched.lr(at: core.step)
-                let t0 = monotonicSeconds()
-                let r: StepResult
-                do { r = try core.trainStep(lr: Float(lr), interrupted: { stopSignal != 0 }) } catch let e as NonFiniteLoss {
-                    // the weights are those after the previous step: keep them as a resumable state
-                    try saveState(before)
-                    throw ToolInputError("\(e.description); stopped. The last good state (step \(core.step)) is kept in \(partial): continue with --resume (for example with a lower --lr)")
-                }
-                if !r.hadData { break }
-                let dt = monotonicSeconds() - t0
-                let s = core.step
-                if summary.firstLoss.isNaN { summary.firstLoss = r.loss }
-                lastLoss = r.loss
-                summary.tokens += r.tokens; summary.lossTokens += r.lossTokens; summary.examples += r.examples
-                var m = JSONObject()
-                m["step"] = JSON(s); m["loss"] = JSON(r.loss); m["lr"] = JSON(lr); m["grad_norm"] = JSON(r.gradNorm)
-                m["tokens"] = JSON(r.tokens)
-                m["epoch"] = JSON((Double(packer.state.placed) / Double(store.count) * 1000).rounded() / 1000)
-                m["tokens_per_s"] = JSON((Double(r.tokens) / max(dt, 1e-9)).rounded())
-                let isCheckpoint = checkpointSteps.contains(s)
-                let isLast = s == totalSteps || (o.steps == nil && packer.exhausted)
-                if valEvery > 0 && (s % valEvery == 0 || isCheckpoint || isLast) {
-                    let vl = core.evaluate(valBatches)
-                    m["val_loss"] = JSON(vl)
-                    summary.valLoss = vl
-                    if vl < bestVal {
-                        bestVal = vl; bestStep = s
-                        if o.keep == .best { try saveModelDir(partial + "/best") }
-                    }
-                }
-                try writeMetrics(m)
-                if isCheckpoint {
-                    try fm.createDirectory(atPath: partial + "/checkpoints", withIntermediateDirectories: true)
-                    try saveModelDir(partial + "/checkpoints/" + String(format: "step-%06d", s))
-                }
-                if o.saveEvery > 0 && s % o.saveEvery == 0 && !isLast { try saveState(packer.state) }
-                if o.progress {
-                    let now = monotonicSeconds()
-                    if now - lastPrint > 0.25 || isLast {
-                        lastPrint = now
-                        let el = now - trainStart, eta = el / Double(s - (resumed ?? 0)) * Double(totalSteps - s)
-                        fputs("\r\u{1B}[Kst-train: step \(s)/\(totalSteps) loss \(fmt(r.loss)) lr \(String(format: "%.2e", lr)) \(Int(Double(r.tokens) / max(dt, 1e-9))) tok/s ETA \(Int(eta))s", stderr)
-                    }
-                }
-            }
-            if o.progress { fputs("\r\u{1B}[K", stderr) }
-            summary.trainSeconds = monotonicSeconds() - trainStart
-            let trainCPU = processCPUSeconds() - trainCPU0
-            summary.steps = core.step
-            summary.packSeconds = core.packSeconds; summary.computeSeconds = core.computeSeconds
-            summary.lastLoss = lastLoss
-            if bestVal.isFinite { summary.bestValLoss = bestVal; summary.bestStep = bestStep }
+            var run = JSONObject()
+            run["identity"] = .object(identity); run["schedule"] = .object(settings)
+            try writeFileAtomically(workdir.runFile, JSON.object(run).serialized() + "\n")
+            let metrics = try MetricsLog(path: workdir.metricsFile, keeping: metricsLines)
+            let trainCPU = try train(p, metrics: metrics, totals: &totals, summary: &summary)
             if stopSignal != 0 { throw Interrupted() }
-
-            // the model directory
-            if o.keep == .best, fm.fileExists(atPath: partial + "/best") {
-                let f = try SafetensorsFile(path: partial + "/best/" + LlamaModel.weightsFile)
-                for t in model.layout.tensors { try f.read(t.name, into: t.ptr(model.params), shape: t.shape) }
-            }
-            try model.save(directory: partial, tokenizer: tok)
-            var info = JSONObject()
-            info["tool"] = JSON("st-train")
-            info["data"] = .array(o.data.map { JSON($0) }); info["val"] = .array(o.val.map { JSON($0) })
-            info["init"] = o.initDir.map { JSON($0) } ?? .null
-            info["identity"] = .object(identity); info["schedule"] = .object(settings)
-            info["steps"] = JSON(core.step); info["examples_seen"] = JSON(summary.examples)
-            info["tokens_seen"] = JSON(summary.tokens); info["loss_tokens_seen"] = JSON(summary.lossTokens)
-            info["epochs_seen"] = JSON(Double(packer.state.placed) / Double(store.count))
-            info["final_loss"] = JSON(lastLoss)
-            info["seconds"] = .object(JSONObject([
-                ("total", JSON(monotonicSeconds() - started)), ("train_loop", JSON(summary.trainSeconds)),
-                ("data_load", JSON(summary.loadSeconds)), ("packing", JSON(summary.packSeconds)),
-                ("compute", JSON(summary.computeSeconds)),
-                ("data_load_cpu", JSON(loadCPU)), ("packing_cpu", JSON(core.packCPUSeconds)),
-                ("train_loop_cpu", JSON(trainCPU)), ("process_cpu", JSON(processCPUSeconds()))]))
-            info["val_loss"] = summary.valLoss.map { JSON($0) } ?? .null
-            info["best_val_loss"] = summary.bestValLoss.map { JSON($0) } ?? .null
-            info["best_step"] = summary.bestValLoss != nil ? JSON(bestStep) : .null
-            info["weights"] = JSON(o.keep == .best && summary.bestValLoss != nil ? "best" : "last")
-            info["data_report"] = .object(JSONObject([
-                ("records", JSON(store.report.records)), ("examples", JSON(store.count)),
-                ("pairs", JSON(store.report.pairs)), ("documents", JSON(store.report.documents)),
-                ("truncated", JSON(store.report.truncated)), ("skipped_long", JSON(store.report.skippedLong)),
-                ("skipped_no_loss", JSON(store.report.skippedNoLoss)), ("zero_weight", JSON(store.report.zeroWeight)),
-                ("skipped_bad", JSON(store.report.skippedBad))]))
-            try writeFileAtomically(partial + "/st-train.json", JSON.object(info).serialized() + "\n")
-            summary.epochsSeen = Double(packer.state.placed) / Double(store.count)
-            for name in try fm.contentsOfDirectory(atPath: partial)
-            where name.hasPrefix("state-") || name == "best" || name == "run.json" || name == "lock" || name.hasSuffix(".tmp") {
-                try fm.removeItem(atPath: partial + "/" + name)
-            }
-            try replaceDirectory(partial, with: o.output)
+            try writeModel(p, identity: identity, settings: settings, started: started, trainCPU: trainCPU,
+                           summary: &summary)
+            try workdir.commit()
         } catch {
-            let kept = latestState()
-            if kept == nil { try? fm.removeItem(atPath: partial) }
-            if var i = error as? Interrupted {
-                if let (_, st) = kept { i.kept = "the state of step \(st) is kept in \(partial): continue with --resume" }
-                throw i
-            }
-            if let (_, st) = kept, !"\(error)".contains("--resume") {
-                throw ToolInputError("\(error) (the state of step \(st) is kept in \(partial): continue with --resume)")
-            }
-            throw error
+            throw workdir.abandon(after: error)
         }
         summary.seconds = monotonicSeconds() - started
         return summary
     }
 
-    private var lockFD: Int32 = -1
-    deinit { if lockFD >= 0 { close(lockFD) } }
-
-    /// Hold an exclusive lock on DIR.partial/lock for the whole run, so a second st-train writing the same DIR
-    /// cannot remove or resume a working directory in use (the lock goes with the process, even on kill -9).
-    func lockPartial() throws {
-        guard lockFD < 0 else { return }
-        let fd = open(partial + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
-            throw ToolInputError("\(partial) is in use by another st-train run writing \(o.output)")
+    /// Saves a resumable state of the current step, with data position `ps`.
+    func saveState(_ p: TrainPlan, _ ps: PackerState, _ totals: RunTotals) throws {
+        try workdir.saveState(step: p.core.step) { dir in
+            try p.core.saveState(dir, packerState: ps, extra: totals.json)
         }
-        lockFD = fd
     }
 
-    /// The newest complete state-NNNNNN directory in the working directory.
-    func latestState() -> (String, Int)? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? []
-        let steps = names.compactMap { n -> Int? in
-            guard n.hasPrefix("state-"), !n.hasSuffix(".tmp") else { return nil }
-            guard FileManager.default.fileExists(atPath: partial + "/" + n + "/" + TrainCore.stateFile) else { return nil }
-            return Int(n.dropFirst(6))
+    /// The training loop: steps until the last (or until the data runs out with --epochs), validating, writing
+    /// checkpoints and saving states on their steps, one metrics line per step. Returns its CPU seconds.
+    func train(_ p: TrainPlan, metrics: MetricsLog, totals: inout RunTotals, summary: inout TrainSummary) throws -> Double {
+        let core = p.core, packer = p.packer, totalSteps = p.totalSteps
+        let trainStart = monotonicSeconds(), trainCPU0 = processCPUSeconds()
+        var lastPrint = 0.0
+        var lastLoss = Double.nan
+        while core.step < totalSteps {
+            if stopSignal != 0 { throw Interrupted() }
+            let before = packer.state
+            let lr = p.schedule.lr(at: core.step)
+            let t0 = monotonicSeconds()
+            let r: StepResult
+            do { r = try core.trainStep(lr: Float(lr), interrupted: { stopSignal != 0 }) } catch let e as NonFiniteLoss {
+                // the weights are those after the previous step: keep them as a resumable state
+                try saveState(p, before, totals)
+                throw ToolInputError("\(e.description); stopped. The last good state (step \(core.step)) is kept in \(partial): continue with --resume (for example with a lower --lr)")
+            }
+            if !r.hadData { break }
+            let dt = monotonicSeconds() - t0
+            let s = core.step
+            if totals.firstLoss.isNaN { totals.firstLoss = r.loss }
+            lastLoss = r.loss
+            totals.tokens += r.tokens; totals.lossTokens += r.lossTokens; totals.examples += r.examples
+            var m = JSONObject()
+            m["step"] = JSON(s); m["loss"] = JSON(r.loss); m["lr"] = JSON(lr); m["grad_norm"] = JSON(r.gradNorm)
+            m["tokens"] = JSON(r.tokens)
+            m["epoch"] = JSON((Double(packer.state.placed) / Double(p.store.count) * 1000).rounded() / 1000)
+            m["tokens_per_s"] = JSON((Double(r.tokens) / max(dt, 1e-9)).rounded())
+            let isCheckpoint = p.checkpointSteps.contains(s)
+            let isLast = s == totalSteps || (o.steps == nil && packer.exhausted)
+            if p.valEvery > 0 && (s % p.valEvery == 0 || isCheckpoint || isLast) {
+                let vl = core.evaluate(p.valBatches)
+                m["val_loss"] = JSON(vl)
+                summary.valLoss = vl
+                if vl < totals.bestVal {
+                    totals.bestVal = vl; totals.bestStep = s
+                    if o.keep == .best { try workdir.saveModel(p.model, tokenizer: p.tokenizer, at: partial + "/best") }
+                }
+            }
+            try metrics.append(m)
+            if isCheckpoint {
+                try FileManager.default.createDirectory(atPath: partial + "/checkpoints", withIntermediateDirectories: true)
+                try workdir.saveModel(p.model, tokenizer: p.tokenizer, at: partial + "/checkpoints/" + String(format: "step-%06d", s))
+            }
+            if o.saveEvery > 0 && s % o.saveEvery == 0 && !isLast { try saveState(p, packer.state, totals) }
+            if showProgress {
+                let now = monotonicSeconds()
+                if now - lastPrint > 0.25 || isLast {
+                    lastPrint = now
+                    let el = now - trainStart, eta = el / Double(s - (summary.resumedFrom ?? 0)) * Double(totalSteps - s)
+                    fputs("\r\u{1B}[Kst-train: step \(s)/\(totalSteps) loss \(fmt(r.loss)) lr \(String(format: "%.2e", lr)) \(Int(Double(r.tokens) / max(dt, 1e-9))) tok/s ETA \(Int(eta))s", stderr)
+                }
+            }
         }
-        guard let s = steps.max() else { return nil }
-        return (partial + "/" + String(format: "state-%06d", s), s)
+        if showProgress { fputs("\r\u{1B}[K", stderr) }
+        summary.trainSeconds = monotonicSeconds() - trainStart
+        let trainCPU = processCPUSeconds() - trainCPU0
+        summary.steps = core.step
+        summary.packSeconds = core.packSeconds; summary.computeSeconds = core.computeSeconds
+        summary.firstLoss = totals.firstLoss; summary.lastLoss = lastLoss
+        summary.tokens = totals.tokens; summary.lossTokens = totals.lossTokens; summary.examples = totals.examples
+        if totals.bestVal.isFinite { summary.bestValLoss = totals.bestVal; summary.bestStep = totals.bestStep }
+        return trainCPU
     }
 
-    /// Rename `src` to `dst`, replacing a directory already there (moved aside first, removed after).
-    func replaceDirectory(_ src: String, with dst: String) throws {
-        let fm = FileManager.default
-        var aside: String?
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: dst, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw ToolInputError("\(dst): exists and is not a directory") }
-            let a = dst + ".old.\(getpid())"
-            guard rename(dst, a) == 0 else { throw ToolInputError("\(dst): cannot move aside: \(String(cString: strerror(errno)))") }
-            aside = a
+    /// The model files and st-train.json, written into the working directory (with --keep best, the best
+    /// validation weights).
+    func writeModel(_ p: TrainPlan, identity: JSONObject, settings: JSONObject, started: Double, trainCPU: Double,
+                    summary: inout TrainSummary) throws {
+        let model = p.model
+        if o.keep == .best, FileManager.default.fileExists(atPath: partial + "/best") {
+            let f = try SafetensorsFile(path: partial + "/best/" + LlamaModel.weightsFile)
+            for t in model.layout.tensors { try f.read(t.name, into: t.ptr(model.params), shape: t.shape) }
         }
-        if rename(src, dst) != 0 {
-            let why = String(cString: strerror(errno))
-            if let a = aside { rename(a, dst) }
-            throw ToolInputError("\(dst): cannot rename into place: \(why)")
-        }
-        if let a = aside { try? fm.removeItem(atPath: a) }
+        try model.save(directory: partial, tokenizer: p.tokenizer)
+        let info = runInfo(p, identity: identity, settings: settings, started: started, trainCPU: trainCPU, summary)
+        try writeFileAtomically(partial + "/st-train.json", JSON.object(info).serialized() + "\n")
+        summary.epochsSeen = Double(p.packer.state.placed) / Double(p.store.count)
+    }
+
+    /// st-train.json: the run's inputs, settings, counts and timings.
+    func runInfo(_ p: TrainPlan, identity: JSONObject, settings: JSONObject, started: Double, trainCPU: Double,
+                 _ summary: TrainSummary) -> JSONObject {
+        let store = p.store
+        var info = JSONObject()
+        info["tool"] = JSON("st-train")
+        info["data"] = .array(o.data.map { JSON($0) }); info["val"] = .array(o.val.map { JSON($0) })
+        info["init"] = o.initDir.map { JSON($0) } ?? .null
+        info["identity"] = .object(identity); info["schedule"] = .object(settings)
+        info["steps"] = JSON(p.core.step); info["examples_seen"] = JSON(summary.examples)
+        info["tokens_seen"] = JSON(summary.tokens); info["loss_tokens_seen"] = JSON(summary.lossTokens)
+        info["epochs_seen"] = JSON(Double(p.packer.state.placed) / Double(store.count))
+        info["final_loss"] = JSON(summary.lastLoss)
+        info["seconds"] = .object(JSONObject([
+            ("total", JSON(monotonicSeconds() - started)), ("train_loop", JSON(summary.trainSeconds)),
+            ("data_load", JSON(summary.loadSeconds)), ("packing", JSON(summary.packSeconds)),
+            ("compute", JSON(summary.computeSeconds)),
+            ("data_load_cpu", JSON(p.loadCPU)), ("packing_cpu", JSON(p.core.packCPUSeconds)),
+            ("train_loop_cpu", JSON(trainCPU)), ("process_cpu", JSON(processCPUSeconds()))]))
+        info["val_loss"] = summary.valLoss.map { JSON($0) } ?? .null
+        info["best_val_loss"] = summary.bestValLoss.map { JSON($0) } ?? .null
+        info["best_step"] = summary.bestStep.map { JSON($0) } ?? .null
+        info["weights"] = JSON(o.keep == .best && summary.bestValLoss != nil ? "best" : "last")
+        info["data_report"] = .object(JSONObject([
+            ("records", JSON(store.report.records)), ("examples", JSON(store.count)),
+            ("pairs", JSON(store.report.pairs)), ("documents", JSON(store.report.documents)),
+            ("truncated", JSON(store.report.truncated)), ("skipped_long", JSON(store.report.skippedLong)),
+            ("skipped_no_loss", JSON(store.report.skippedNoLoss)), ("zero_weight", JSON(store.report.zeroWeight)),
+            ("skipped_bad", JSON(store.report.skippedBad))]))
+        return info
     }
 }
 

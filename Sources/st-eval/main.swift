@@ -9,8 +9,6 @@ import Train
 import Glibc
 #endif
 
-extension LongPolicy: ExpressibleByArgument {}
-
 struct EvalCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "st-eval",
