@@ -393,8 +393,7 @@ public final class TrainRun {
 
             // the model directory
             if o.keep == .best, fm.fileExists(atPath: partial + "/best") {
-                let f = try SafetensorsFile(path: partial + "/best/" + LlamaModel.weightsFile)
-                for t in model.layout.tensors { try f.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+                try model.loadWeights(partial + "/best/" + LlamaModel.weightsFile)
             }
             try model.save(directory: partial, tokenizer: tok)
             var info = JSONObject()
