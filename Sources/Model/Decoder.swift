@@ -2,7 +2,8 @@
 // for batched sampling (st-sample). One `forward` call takes any list of tokens, each naming its cache slot
 // and position: a prompt prefill is many tokens of one slot, a decode step is one token for each of many
 // slots, and both can be mixed in one call (continuous batching). Every token's key and value are written into
-// the cache before attention runs, so a token attends to the earlier tokens of the same call.
+// the cache before attention runs, so a token attends to the earlier tokens of the same call. The layers are
+// Layer.swift's, run in place; the attention step (cachedAttentionStep) is the decoder's own.
 // With `exact` (the default) matmuls use rowIndependentMatmul (Tensor/RowMatmul.swift): a token's logits are
 // bitwise the same whatever else shares the call, which st-sample needs for identical samples at any --batch.
 // A call whose token set never varies (one prompt's prefill, in fixed chunks) may pass exact: false and use
@@ -47,7 +48,6 @@ public final class LlamaDecoder {
     deinit { pos.deallocate(); slot.deallocate(); end.deallocate(); rstd.deallocate() }
 
     @inline(__always) func w(_ o: Int) -> UnsafeMutablePointer<Float> { work.ptr + o }
-    @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { model.params.ptr + o }
 
     /// Run the model on `tokens`; token i goes to cache slot `slots[i]` at position `positions[i]` and attends
     /// to cache positions 0..<kvEnd[i] of its slot (default positions[i] + 1: causal; a prefix-LM prompt
@@ -68,51 +68,41 @@ public final class LlamaDecoder {
             guard e > 0 && Int(e) <= maxLen else { throw ModelError("decoder: kvEnd \(e) outside 1...\(maxLen)") }
             pos[i] = ps[i]; slot[i] = sl[i]; end[i] = e
         }
-        func mm(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-                _ n: Int, _ k: Int, _ m: Int) {
-            if exact { rowIndependentMatmul(out, inp, weight, n, k, m) } else { matmulForward(out, inp, weight, nil, n, k, m) }
+        let mm: MatmulStep = exact ? rowIndependentMatmul : { matmulForward($0, $1, $2, nil, $3, $4, $5) }
+        // one set of activations, in place (Layer.swift)
+        let b = LayerBuffers(x: w(x), xn1: w(xn), rstd1: rstd, qkv: w(qkv), ao: w(ao), proj: w(xn), x2: w(x),
+                             xn2: w(xn), rstd2: rstd, gu: w(gu), h: w(hh), mlp: w(xn), out: w(x))
+        tokens.withUnsafeBufferPointer { tp in
+            modelForward(model, tp.baseAddress!, pos, n, { _ in b }, xf: w(xn), rstdf: rstd, logits: w(logits),
+                         matmul: mm, attention: { l, ao, qkv in cachedAttentionStep(l, ao, qkv, n) })
         }
-        let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
-        let QKV = c.qkvSize, V = c.vocabSize, eps = Float(c.rmsNormEps), L = maxLen, G = H / KV
-        tokens.withUnsafeBufferPointer { embeddingForward(w(x), $0.baseAddress!, p(model.embed), n, C) }
-        let scale = 1 / Float(D).squareRoot()
-        for l in 0..<c.numLayers {
-            let lw = model.layers[l]
-            let kc = cache.ptr + l * layerCache, vc = kc + layerCache / 2
-            rmsnormForward(w(xn), rstd, w(x), p(lw.inputNorm), n, C, eps)
-            mm(w(qkv), w(xn), p(lw.qkv), n, C, QKV)
-            ropeInPlace(w(qkv), model.rope.cos, model.rope.sin, pos, n, H + KV, D, QKV)
-            // write k, v of every token into the cache
-            for i in 0..<n {
-                for h in 0..<KV {
-                    let off = ((Int(slot[i]) * KV + h) * L + Int(pos[i])) * D
-                    (kc + off).update(from: w(qkv) + i * QKV + (H + h) * D, count: D)
-                    (vc + off).update(from: w(qkv) + i * QKV + (H + KV + h) * D, count: D)
-                }
-            }
-            // attention of each (token, head) over its slot's cache
-            let aop = SendablePointer(w(ao)), scp = SendablePointer(w(scores))
-            let qp = UnsafePointer(w(qkv)), slotp = UnsafePointer(slot), endp = UnsafePointer(end)
-            parallelFor(n * H, grain: 4) { r in
-                for ih in r {
-                    let i = ih / H, h = ih % H, kvh = h / G
-                    let q = qp + i * QKV + h * D
-                    let base = (Int(slotp[i]) * KV + kvh) * L * D
-                    cachedAttention(aop.p + i * H * D + h * D, q, kc + base, vc + base, Int(endp[i]), D, scale,
-                                    scp.p + ih * L)
-                }
-            }
-            mm(w(xn), w(ao), p(lw.o), n, H * D, C)
-            addForward(w(x), w(x), w(xn), n * C)
-            rmsnormForward(w(xn), rstd, w(x), p(lw.postNorm), n, C, eps)
-            mm(w(gu), w(xn), p(lw.gateUp), n, C, 2 * I)
-            swigluForward(w(hh), w(gu), n, I)
-            mm(w(xn), w(hh), p(lw.down), n, I, C)
-            addForward(w(x), w(x), w(xn), n * C)
-        }
-        rmsnormForward(w(xn), rstd, w(x), p(model.finalNorm), n, C, eps)
-        mm(w(logits), w(xn), p(model.lmHead), n, C, V)
         return UnsafePointer(w(logits))
+    }
+
+    /// The decoder's attention step for layer l: every token's k, v into the cache, then each (token, head)
+    /// attends over its slot's cache positions 0..<end.
+    func cachedAttentionStep(_ l: Int, _ ao: FPtr, _ qkv: CFPtr, _ n: Int) {
+        let c = model.config, H = c.numHeads, KV = c.numKVHeads, D = c.headDim, QKV = c.qkvSize
+        let L = maxLen, G = H / KV, scale = 1 / Float(D).squareRoot()
+        let kc = cache.ptr + l * layerCache, vc = kc + layerCache / 2
+        for i in 0..<n {
+            for h in 0..<KV {
+                let off = ((Int(slot[i]) * KV + h) * L + Int(pos[i])) * D
+                (kc + off).update(from: qkv + i * QKV + (H + h) * D, count: D)
+                (vc + off).update(from: qkv + i * QKV + (H + KV + h) * D, count: D)
+            }
+        }
+        let aop = SendablePointer(ao), scp = SendablePointer(w(scores))
+        let slotp = UnsafePointer(slot), endp = UnsafePointer(end)
+        parallelFor(n * H, grain: 4) { r in
+            for ih in r {
+                let i = ih / H, h = ih % H, kvh = h / G
+                let q = qkv + i * QKV + h * D
+                let base = (Int(slotp[i]) * KV + kvh) * L * D
+                cachedAttention(aop.p + i * H * D + h * D, q, kc + base, vc + base, Int(endp[i]), D, scale,
+                                scp.p + ih * L)
+            }
+        }
     }
 
     /// Copy the first `length` cached positions of slot `from` into slot `to` (n samples share one prefill).

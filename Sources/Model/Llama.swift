@@ -1,10 +1,6 @@
-// The Llama-family decoder: parameters with Hugging Face names and layouts in one flat buffer, and the
-// whole-model forward and backward over a batch of B sequences of T tokens (LlamaTrainer).
-//
-// Per layer (HF LlamaDecoderLayer):
-//   xn1 = rmsnorm(x);  qkv = xn1 @ [Wq;Wk;Wv]^T;  rope(q, k);  a = attention(q, k, v; mask)
-//   x2 = x + a @ Wo^T;  xn2 = rmsnorm(x2);  gu = xn2 @ [Wgate;Wup]^T;  x' = x2 + swiglu(gu) @ Wdown^T
-// then logits = rmsnorm(x) @ Wlm^T (Wlm = the embedding when tied).
+// The Llama-family decoder: parameters with Hugging Face names and layouts in one flat buffer; the forward
+// pass that training (LlamaTrainer) and sampling (LlamaDecoder) share is in Layer.swift. Logits are
+// rmsnorm(x) @ Wlm^T (Wlm = the embedding when tied).
 import Foundation
 import Tensor
 
@@ -86,9 +82,14 @@ public final class LlamaModel {
         }
         let config = try LlamaConfig.parse(data, file: cpath)
         let model = LlamaModel(config: config)
-        let file = try SafetensorsFile(path: (directory as NSString).appendingPathComponent(weightsFile))
-        for t in model.layout.tensors { try file.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+        try model.loadWeights((directory as NSString).appendingPathComponent(weightsFile))
         return model
+    }
+
+    /// Read every tensor of this model from a safetensors file (F32 or BF16, HF names, shapes as here).
+    public func loadWeights(_ path: String) throws {
+        let file = try SafetensorsFile(path: path)
+        for t in layout.tensors { try file.read(t.name, into: t.ptr(params), shape: t.shape) }
     }
 
     /// Write config.json, model.safetensors (F32 or BF16) and st-tokenizer.json into `directory`

@@ -1,4 +1,5 @@
-// LlamaTrainer: forward + backward of the whole model for batches of B x T tokens, AdamW, clipping.
+// LlamaTrainer: forward + backward of the whole model for batches of B x T tokens, AdamW, clipping. The layers
+// are Layer.swift's; the masked attention over the batch is the trainer's own step.
 // Every buffer (inputs, activations, gradients, moments) is allocated once here; a step allocates nothing.
 import Foundation
 import Tensor
@@ -38,7 +39,6 @@ public final class LlamaTrainer {
     private var probs: FloatBuffer?
 
     public init(model: LlamaModel, batch B: Int, context T: Int) {
-        precondition(T <= model.config.maxPositions || true)
         self.model = model; self.B = B; self.T = T
         let c = model.config
         let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, D = c.headDim
@@ -153,28 +153,20 @@ public final class LlamaTrainer {
     @inline(__always) func g(_ off: Int) -> UnsafeMutablePointer<Float> { grads.ptr + off }
     @inline(__always) func s(_ off: Int) -> UnsafeMutablePointer<Float> { scratch.ptr + off }
 
+    /// Layer l's activations (Layer.swift): each layer its own, kept for backward.
+    func layerBuffers(_ l: Int) -> LayerBuffers {
+        let x = la[l]
+        return LayerBuffers(x: a(resid[l]), xn1: a(x.xn1), rstd1: a(x.rstd1), qkv: a(x.qkv), ao: a(x.ao),
+                            proj: a(x.x2), x2: a(x.x2), xn2: a(x.xn2), rstd2: a(x.rstd2), gu: a(x.gu), h: a(x.h),
+                            mlp: a(resid[l + 1]), out: a(resid[l + 1]))
+    }
+
     func runForward() {
-        let c = model.config
-        let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
-        let QKV = c.qkvSize, V = c.vocabSize, eps = Float(c.rmsNormEps)
-        let cosT = model.rope.cos, sinT = model.rope.sin
-        embeddingForward(a(resid[0]), tokens, p(model.embed), N, C)
-        for l in 0..<c.numLayers {
-            let w = model.layers[l], x = la[l]
-            rmsnormForward(a(x.xn1), a(x.rstd1), a(resid[l]), p(w.inputNorm), N, C, eps)
-            matmulForward(a(x.qkv), a(x.xn1), p(w.qkv), nil, N, C, QKV)
-            ropeInPlace(a(x.qkv), cosT, sinT, positions, N, H + KV, D, QKV)
-            attentionForward(a(x.ao), a(x.att), a(x.qkv), kvStart, kvEnd, B, T, H, KV, D)
-            matmulForward(a(x.x2), a(x.ao), p(w.o), nil, N, H * D, C)
-            addForward(a(x.x2), a(x.x2), a(resid[l]), N * C)
-            rmsnormForward(a(x.xn2), a(x.rstd2), a(x.x2), p(w.postNorm), N, C, eps)
-            matmulForward(a(x.gu), a(x.xn2), p(w.gateUp), nil, N, C, 2 * I)
-            swigluForward(a(x.h), a(x.gu), N, I)
-            matmulForward(a(resid[l + 1]), a(x.h), p(w.down), nil, N, I, C)
-            addForward(a(resid[l + 1]), a(resid[l + 1]), a(x.x2), N * C)
-        }
-        rmsnormForward(a(xf), a(rstdf), a(resid[c.numLayers]), p(model.finalNorm), N, C, eps)
-        matmulForward(a(logits), a(xf), p(model.lmHead), nil, N, C, V)
+        let c = model.config, B = self.B, T = self.T, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
+        modelForward(model, tokens, positions, B * T, layerBuffers, xf: a(xf), rstdf: a(rstdf), logits: a(logits),
+                     matmul: { matmulForward($0, $1, $2, nil, $3, $4, $5) },
+                     attention: { l, ao, qkv in
+                         attentionForward(ao, self.a(self.la[l].att), qkv, self.kvStart, self.kvEnd, B, T, H, KV, D) })
     }
 
     // MARK: backward
@@ -186,9 +178,7 @@ public final class LlamaTrainer {
     public func forwardBackward(lossScale: Double? = nil) -> Double {
         runForward()
         let c = model.config
-        let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
-        let QKV = c.qkvSize, V = c.vocabSize
-        let cosT = model.rope.cos, sinT = model.rope.sin
+        let N = B * T, C = c.hiddenSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim, V = c.vocabSize
         let norm = weightSum()
         if norm == 0 { return 0 }
         let scale = Float(lossScale ?? 1 / norm)
@@ -199,19 +189,11 @@ public final class LlamaTrainer {
         matmulBackward(s(dxn), g(model.lmHead), nil, dlogits, a(xf), p(model.lmHead), N, C, V, overwriteDinp: true)
         s(dresid).update(repeating: 0, count: N * C)
         rmsnormBackward(s(dresid), g(model.finalNorm), s(dxn), a(resid[c.numLayers]), p(model.finalNorm), a(rstdf), N, C)
+        let sc = LayerGradScratch(dresid: s(dresid), dxn: s(dxn), dqkv: s(dqkv), dao: s(dao), dgu: s(dgu), dh: s(dh))
         for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
-            let w = model.layers[l], x = la[l]
-            // MLP
-            matmulBackward(s(dh), g(w.down), nil, s(dresid), a(x.h), p(w.down), N, I, C, overwriteDinp: true)
-            swigluBackward(s(dgu), s(dh), a(x.gu), N, I, overwrite: true)
-            matmulBackward(s(dxn), g(w.gateUp), nil, s(dgu), a(x.xn2), p(w.gateUp), N, C, 2 * I, overwriteDinp: true)
-            rmsnormBackward(s(dresid), g(w.postNorm), s(dxn), a(x.x2), p(w.postNorm), a(x.rstd2), N, C)
-            // attention
-            matmulBackward(s(dao), g(w.o), nil, s(dresid), a(x.ao), p(w.o), N, H * D, C, overwriteDinp: true)
-            attentionBackward(s(dqkv), s(dao), a(x.att), a(x.qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
-            ropeInPlace(s(dqkv), cosT, sinT, positions, N, H + KV, D, QKV, inverse: true)
-            matmulBackward(s(dxn), g(w.qkv), nil, s(dqkv), a(x.xn1), p(w.qkv), N, C, QKV, overwriteDinp: true)
-            rmsnormBackward(s(dresid), g(w.inputNorm), s(dxn), a(resid[l]), p(w.inputNorm), a(x.rstd1), N, C)
+            layerBackward(model, l, layerBuffers(l), sc, grads: grads.ptr, positions, N) { dq, dao in
+                attentionBackward(dq, dao, a(la[l].att), a(la[l].qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
+            }
         }
         embeddingBackward(g(model.embed), s(dresid), tokens, N, C)
         return loss

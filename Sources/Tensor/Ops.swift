@@ -56,7 +56,7 @@ public func sgemm1(_ transA: Bool, _ transB: Bool, _ M: Int, _ N: Int, _ K: Int,
 }
 
 /// out (N,OC) = inp (N,C) @ weight (OC,C)^T + bias (OC)   [the layout of torch.nn.Linear]
-/// (2 to 16 rows, as when decoding a few sequences, go through matmulSmallM: measured 1.3-3.5x faster there)
+/// (2 to 16 rows, as when decoding a few sequences, go through matmulSmallM in RowMatmul.swift)
 public func matmulForward(_ out: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ bias: CFPtr?, _ N: Int, _ C: Int, _ OC: Int) {
     if N >= 2 && N <= 16 && C >= 64 {
         matmulSmallM(out, inp, weight, N, C, OC)
@@ -495,68 +495,4 @@ public func deterministicSum(_ x: CFPtr, _ n: Int) -> Double {
         i = e
     }
     return total
-}
-
-// MARK: - Small-M matrix multiply (decoding)
-
-/// out (M,OC) = inp (M,C) @ weight (OC,C)^T for few rows (decoding a batch of tokens): 4x4 tiles of dot
-/// products over C in SIMD16, weight rows streamed once and never packed. Each output element is one dot
-/// product in a fixed order, so results do not depend on the thread count.
-public func matmulSmallM(_ out: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ M: Int, _ C: Int, _ OC: Int) {
-    let op = SendablePointer(out)
-    let C16 = C / 16 * 16
-    parallelFor((OC + 3) / 4, grain: max(1, 16384 / max(1, C))) { blocks in
-        for ob in blocks {
-            let o = ob * 4
-            var m = 0
-            while m < M {
-                if o + 4 <= OC && m + 4 <= M {
-                    let w0 = weight + o * C, w1 = w0 + C, w2 = w1 + C, w3 = w2 + C
-                    let x0 = inp + m * C, x1 = x0 + C, x2 = x1 + C, x3 = x2 + C
-                    var a00 = F16(), a01 = F16(), a02 = F16(), a03 = F16()
-                    var a10 = F16(), a11 = F16(), a12 = F16(), a13 = F16()
-                    var a20 = F16(), a21 = F16(), a22 = F16(), a23 = F16()
-                    var a30 = F16(), a31 = F16(), a32 = F16(), a33 = F16()
-                    var k = 0
-                    while k < C16 {
-                        let v0 = load16(w0 + k), v1 = load16(w1 + k), v2 = load16(w2 + k), v3 = load16(w3 + k)
-                        var u = load16(x0 + k)
-                        fmadd(&a00, u, v0); fmadd(&a01, u, v1); fmadd(&a02, u, v2); fmadd(&a03, u, v3)
-                        u = load16(x1 + k)
-                        fmadd(&a10, u, v0); fmadd(&a11, u, v1); fmadd(&a12, u, v2); fmadd(&a13, u, v3)
-                        u = load16(x2 + k)
-                        fmadd(&a20, u, v0); fmadd(&a21, u, v1); fmadd(&a22, u, v2); fmadd(&a23, u, v3)
-                        u = load16(x3 + k)
-                        fmadd(&a30, u, v0); fmadd(&a31, u, v1); fmadd(&a32, u, v2); fmadd(&a33, u, v3)
-                        k += 16
-                    }
-                    @inline(__always) func put(_ a: F16, _ i: Int, _ j: Int) {
-                        var s = a.sum()
-                        if C16 < C {
-                            let x = inp + (m + i) * C, w = weight + (o + j) * C
-                            for t in C16..<C { s += x[t] * w[t] }
-                        }
-                        op.p[(m + i) * OC + o + j] = s
-                    }
-                    put(a00, 0, 0); put(a01, 0, 1); put(a02, 0, 2); put(a03, 0, 3)
-                    put(a10, 1, 0); put(a11, 1, 1); put(a12, 1, 2); put(a13, 1, 3)
-                    put(a20, 2, 0); put(a21, 2, 1); put(a22, 2, 2); put(a23, 2, 3)
-                    put(a30, 3, 0); put(a31, 3, 1); put(a32, 3, 2); put(a33, 3, 3)
-                } else {
-                    for i in m..<min(m + 4, M) {
-                        for j in o..<min(o + 4, OC) {
-                            let x = inp + i * C, w = weight + j * C
-                            var acc = F16()
-                            var k = 0
-                            while k < C16 { fmadd(&acc, load16(x + k), load16(w + k)); k += 16 }
-                            var s = acc.sum()
-                            for t in C16..<C { s += x[t] * w[t] }
-                            op.p[i * OC + j] = s
-                        }
-                    }
-                }
-                m += 4
-            }
-        }
-    }
 }

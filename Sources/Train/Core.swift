@@ -154,8 +154,7 @@ public final class TrainCore {
         let text = try String(contentsOfFile: dir + "/" + TrainCore.stateFile, encoding: .utf8)
         guard let o = try JSON.parse(text).object, let s = o["step"]?.int, let a = o["adam_step"]?.int,
               let p = o["packer"] else { throw ToolInputError("\(dir)/\(TrainCore.stateFile): not a training state") }
-        let w = try SafetensorsFile(path: dir + "/" + LlamaModel.weightsFile)
-        for t in model.layout.tensors { try w.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+        try model.loadWeights(dir + "/" + LlamaModel.weightsFile)
         try trainer.loadOptimizerState(dir + "/" + TrainCore.optimizerFile)
         guard trainer.step == a else { throw ToolInputError("\(dir): optimizer step \(trainer.step) differs from the state's \(a)") }
         step = s

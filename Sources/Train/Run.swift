@@ -360,8 +360,7 @@ public final class TrainRun {
                     summary: inout TrainSummary) throws {
         let model = p.model
         if o.keep == .best, FileManager.default.fileExists(atPath: partial + "/best") {
-            let f = try SafetensorsFile(path: partial + "/best/" + LlamaModel.weightsFile)
-            for t in model.layout.tensors { try f.read(t.name, into: t.ptr(model.params), shape: t.shape) }
+            try model.loadWeights(partial + "/best/" + LlamaModel.weightsFile)
         }
         try model.save(directory: partial, tokenizer: p.tokenizer)
         let info = runInfo(p, identity: identity, settings: settings, started: started, trainCPU: trainCPU, summary)

@@ -32,6 +32,28 @@ final class DecoderTests: XCTestCase {
         }
     }
 
+    /// Training and the decoder run one forward pass (Layer.swift) with their own attention step and matmul:
+    /// a whole sequence through the cache, on the exact and on the BLAS path, gives the trainer's logits, for a
+    /// width where matmulForward takes both its small-M kernel (n <= 16) and OpenBLAS.
+    func testTrainerAndDecoderForwardAgree() throws {
+        let m = LlamaModel(config: LlamaConfig(vocabSize: 50, hiddenSize: 64, intermediateSize: 96, numLayers: 2,
+                                               numHeads: 4, numKVHeads: 2, maxPositions: 40, tieWordEmbeddings: false))
+        m.initialize(seed: 4, std: 0.1)
+        let V = m.config.vocabSize
+        for n in [3, 16, 29] {
+            let tok = (0..<n).map { Int32(($0 * 7 + 3) % V) }
+            let want = try trainerLogits(m, tok)
+            for exact in [true, false] {
+                let dec = LlamaDecoder(model: m, slots: 1, maxTokens: 32)
+                let lg = try dec.forward(tokens: tok, slots: [Int32](repeating: 0, count: n),
+                                         positions: (0..<n).map(Int32.init), exact: exact)
+                var worst: Float = 0
+                for i in 0..<n * V { worst = max(worst, abs(lg[i] - want[i])) }
+                XCTAssertLessThan(worst, 1e-5, "n \(n), exact \(exact)")
+            }
+        }
+    }
+
     func testBatchedSlotsAndSharedPrefill() throws {
         let m = model(), V = m.config.vocabSize
         let a: [Int32] = [1, 2, 3, 4, 5], b: [Int32] = [1, 2, 3, 7, 8]

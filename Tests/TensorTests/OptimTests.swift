@@ -95,7 +95,7 @@ final class OptimTests: XCTestCase {
 
     func testSmallMMatchesSgemm() {
         var rng = TestRNG(9)
-        for (M, C, OC) in [(1, 70, 9), (5, 64, 13), (8, 130, 33), (17, 16, 4)] {
+        for (M, C, OC) in [(1, 70, 9), (2, 64, 7), (3, 100, 10), (5, 64, 13), (8, 130, 33), (17, 16, 4), (70, 33, 66)] {
             let x = rng.normal(M * C), w = rng.normal(OC * C)
             var a = [Float](repeating: 0, count: M * OC), b = a
             matmulSmallM(&a, x, w, M, C, OC)

@@ -1,0 +1,92 @@
+// One description of the model's forward pass, which training (LlamaTrainer) and the key-value-cache decoder
+// (LlamaDecoder) both run, and the backward of one layer. The callers differ only in where activations live
+// (training keeps every layer's for backward; the decoder reuses one set, in place), how they multiply
+// (BLAS, or row-independent for sampling) and the attention step (masked, over the batch; or over the cache).
+// An architecture's variations (biases, q/k norms, attention windows) belong here, forward and backward, as
+// optional pieces of LayerParams.
+//
+// Per layer (HF LlamaDecoderLayer), n tokens, C hidden, H/KV heads of D, I intermediate:
+//   xn1 = rmsnorm(x)                 (n,C), rstd1 (n)
+//   qkv = xn1 @ [Wq;Wk;Wv]^T         (n,(H+2KV)D)
+//   rope(q, k) at each position      in place
+//   ao = attention(q, k, v)          (n,HD)     the caller's step
+//   proj = ao @ Wo^T                 (n,C)
+//   x2 = proj + x                    (n,C)
+//   xn2 = rmsnorm(x2)                (n,C), rstd2 (n)
+//   gu = xn2 @ [Wgate;Wup]^T         (n,2I)
+//   h = swiglu(gu)                   (n,I)
+//   mlp = h @ Wdown^T                (n,C)
+//   out = mlp + x2                   (n,C)
+import Tensor
+
+/// Where one layer's forward reads and writes. The decoder aliases them (x = x2 = out; xn1 = proj = xn2 = mlp;
+/// rstd1 = rstd2), which the order of the steps allows.
+struct LayerBuffers {
+    var x, xn1, rstd1, qkv, ao, proj, x2, xn2, rstd2, gu, h, mlp, out: FPtr
+}
+
+/// out (n,OC) = inp (n,C) @ weight (OC,C)^T
+typealias MatmulStep = (_ out: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ n: Int, _ C: Int, _ OC: Int) -> Void
+/// ao (n,HD) from layer l's qkv (n,(H+2KV)D), rope already applied
+typealias AttentionStep = (_ layer: Int, _ ao: FPtr, _ qkv: CFPtr) -> Void
+
+/// logits (n,V) for tokens (n) at positions (n): embedding, every layer, the final norm into xf (n,C) with
+/// rstdf (n), the head. Layer l works in buffers(l); layer 0's x gets the embedding, and the last layer's out
+/// is normed.
+func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: Int,
+                  _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr,
+                  matmul: MatmulStep, attention: AttentionStep) {
+    let c = model.config, C = c.hiddenSize, eps = Float(c.rmsNormEps)
+    let p = model.params.ptr
+    embeddingForward(buffers(0).x, tokens, p + model.embed, n, C)
+    for l in 0..<c.numLayers {
+        layerForward(model, l, buffers(l), positions, n, matmul: matmul, attention: attention)
+    }
+    rmsnormForward(xf, rstdf, buffers(c.numLayers - 1).out, p + model.finalNorm, n, C, eps)
+    matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize)
+}
+
+/// Layer l's forward over n tokens (the steps in the header).
+func layerForward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ positions: IPtr, _ n: Int,
+                  matmul: MatmulStep, attention: AttentionStep) {
+    let c = model.config, w = model.layers[l], p = model.params.ptr
+    let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
+    let QKV = c.qkvSize, eps = Float(c.rmsNormEps)
+    rmsnormForward(b.xn1, b.rstd1, b.x, p + w.inputNorm, n, C, eps)
+    matmul(b.qkv, b.xn1, p + w.qkv, n, C, QKV)
+    ropeInPlace(b.qkv, model.rope.cos, model.rope.sin, positions, n, H + KV, D, QKV)
+    attention(l, b.ao, b.qkv)
+    matmul(b.proj, b.ao, p + w.o, n, H * D, C)
+    addForward(b.x2, b.proj, b.x, n * C)
+    rmsnormForward(b.xn2, b.rstd2, b.x2, p + w.postNorm, n, C, eps)
+    matmul(b.gu, b.xn2, p + w.gateUp, n, C, 2 * I)
+    swigluForward(b.h, b.gu, n, I)
+    matmul(b.mlp, b.h, p + w.down, n, I, C)
+    addForward(b.out, b.mlp, b.x2, n * C)
+}
+
+/// Gradient scratch shared by every layer's backward: dresid (n,C) holds d out on entry and d x on return.
+struct LayerGradScratch {
+    var dresid, dxn, dqkv, dao, dgu, dh: FPtr
+}
+
+/// Layer l's backward from the activations its forward kept (no aliasing: LlamaTrainer's buffers). Weight
+/// gradients are added into grads (laid out as the parameters); attentionBackward turns d ao into d qkv
+/// (before the inverse rope).
+func layerBackward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ s: LayerGradScratch, grads: FPtr,
+                   _ positions: IPtr, _ n: Int, attentionBackward: (_ dqkv: FPtr, _ dao: CFPtr) -> Void) {
+    let c = model.config, w = model.layers[l], p = model.params.ptr, g = grads
+    let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
+    let QKV = c.qkvSize
+    // MLP
+    matmulBackward(s.dh, g + w.down, nil, s.dresid, b.h, p + w.down, n, I, C, overwriteDinp: true)
+    swigluBackward(s.dgu, s.dh, b.gu, n, I, overwrite: true)
+    matmulBackward(s.dxn, g + w.gateUp, nil, s.dgu, b.xn2, p + w.gateUp, n, C, 2 * I, overwriteDinp: true)
+    rmsnormBackward(s.dresid, g + w.postNorm, s.dxn, b.x2, p + w.postNorm, b.rstd2, n, C)
+    // attention
+    matmulBackward(s.dao, g + w.o, nil, s.dresid, b.ao, p + w.o, n, H * D, C, overwriteDinp: true)
+    attentionBackward(s.dqkv, s.dao)
+    ropeInPlace(s.dqkv, model.rope.cos, model.rope.sin, positions, n, H + KV, D, QKV, inverse: true)
+    matmulBackward(s.dxn, g + w.qkv, nil, s.dqkv, b.xn1, p + w.qkv, n, C, QKV, overwriteDinp: true)
+    rmsnormBackward(s.dresid, g + w.inputNorm, s.dxn, b.x, p + w.inputNorm, b.rstd1, n, C)
+}
