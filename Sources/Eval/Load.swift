@@ -3,9 +3,10 @@
 import MathText
 import Streams
 
-/// Fields tried, in order, for the problem id when --id is not given; the first present in an input's first
-/// record is used for the whole input. Question text is a last resort (GSM8K records have no id).
-public let defaultIDFields = ["id", "problem_id", "task_id", "unique_id", "question", "problem", "prompt"]
+/// Fields tried, in order, for the problem id when --id-field is not given (the schema's rule,
+/// `ProblemID.candidates`); the first present in an input's first record is used for the whole input, so every
+/// problem of an input is named the same way. Question text is a last resort (GSM8K records have no id).
+public let defaultIDFields = ProblemID.candidates
 
 public enum DiversityKey: String, CaseIterable, Sendable {
     /// Distinct by text with whitespace runs folded (`normalizeSolution`).
@@ -53,14 +54,14 @@ public func loadSamples(paths: [String], options: LoadOptions,
     while let rec = try reader.next() {
         func fail(_ message: String) -> DataError { DataError(file: reader.file, line: reader.line, message: message) }
         if idPath == nil {
-            guard let f = defaultIDFields.first(where: { rec[$0] != nil }) else {
+            guard let f = ProblemID.field(of: rec) else {
                 throw fail("no problem id field (looked for " + defaultIDFields.joined(separator: ", ")
-                    + "); name one with --id FIELD")
+                    + "); name one with --\(ProblemID.option) FIELD")
             }
             idField = f
             idPath = FieldPath(steps: [.key(f)], text: f)
         }
-        guard let verdictValue = rec["verdict"] else {
+        guard let verdictValue = rec[RecordField.verdict] else {
             throw fail("no 'verdict' field: st-eval reads st-verify output")
         }
         guard let vs = verdictValue.string, let verdict = Verdict(rawValue: vs) else {
@@ -69,7 +70,7 @@ public func loadSamples(paths: [String], options: LoadOptions,
         }
         guard let idValue = rec.value(at: idPath!), !idValue.isNull else {
             throw fail("no problem id field '\(idField!)'" + (options.idField == nil
-                ? " (chosen from the first record; name the right one with --id FIELD)" : ""))
+                ? " (chosen from the first record; name the right one with --\(ProblemID.option) FIELD)" : ""))
         }
         var index: Int? = nil
         if let v = rec["sample"], !v.isNull {
@@ -99,7 +100,7 @@ public func loadSamples(paths: [String], options: LoadOptions,
         if let t = try number("temperature"), t == 0 { greedy = true }
         let extracted = rec["extracted"].flatMap { $0.isNull ? nil : text($0) }
         let record = SampleRecord(
-            problem: text(idValue),
+            problem: ProblemID.text(idValue),
             method: rec["method"].flatMap { $0.isNull ? nil : text($0) },
             index: index, verdict: verdict, reward: try number("reward"), extracted: extracted,
             stepsOK: stepsOK,

@@ -3,6 +3,7 @@
 //   tensor-bench [--steps N] [--threads N] [sgemm] [S] [M] [L] [decode]
 // decode: config M, 32 sequences x 128 new tokens after 64-token prompts through LlamaDecoder (KV cache),
 // and one sequence alone (latency).
+import Base
 import Foundation
 import Model
 import Tensor
@@ -30,8 +31,8 @@ func stepFlops(_ b: BenchConfig) -> Double {
     return matmul + attn
 }
 
-func cpuNow() -> Double { var t = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
-func now() -> Double { var t = timespec(); clock_gettime(CLOCK_MONOTONIC, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
+func cpuNow() -> Double { processCPUSeconds() }
+func now() -> Double { monotonicSeconds() }
 
 var steps = 10
 var names: [String] = []
