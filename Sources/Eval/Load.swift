@@ -26,7 +26,7 @@ public struct LoadOptions {
     /// Problem id field; nil: the first of `defaultIDFields` present in the first record.
     public var idField: String? = nil
     /// Field holding the solution whose distinct versions diversity@k counts.
-    public var solutionField = "completion"
+    public var solutionField = RecordField.completion
     public var byFields: [String] = []
     public var diversity = DiversityKey.text
     public init() {}
@@ -73,7 +73,7 @@ public func loadSamples(paths: [String], options: LoadOptions,
                 ? " (chosen from the first record; name the right one with --\(ProblemID.option) FIELD)" : ""))
         }
         var index: Int? = nil
-        if let v = rec["sample"], !v.isNull {
+        if let v = rec[RecordField.sample], !v.isNull {
             guard let i = v.int, i >= 0 else { throw fail("'sample' is \(v.serialized()), not a sample index") }
             index = i
         }
@@ -88,25 +88,25 @@ public func loadSamples(paths: [String], options: LoadOptions,
             return i
         }
         var stepsOK: Bool? = nil
-        if let v = rec["steps_ok"], !v.isNull {
+        if let v = rec[RecordField.stepsOK], !v.isNull {
             guard let b = v.bool else { throw fail("'steps_ok' is \(v.serialized()), not true or false") }
             stepsOK = b
         }
         var greedy = false
-        if let g = rec["greedy"], !g.isNull {
+        if let g = rec[RecordField.greedy], !g.isNull {
             guard let b = g.bool else { throw fail("'greedy' is \(g.serialized()), not true or false") }
             greedy = b
         }
-        if let t = try number("temperature"), t == 0 { greedy = true }
-        let extracted = rec["extracted"].flatMap { $0.isNull ? nil : text($0) }
+        if let t = try number(RecordField.temperature), t == 0 { greedy = true }
+        let extracted = rec[RecordField.extracted].flatMap { $0.isNull ? nil : text($0) }
         let record = SampleRecord(
             problem: ProblemID.text(idValue),
-            method: rec["method"].flatMap { $0.isNull ? nil : text($0) },
-            index: index, verdict: verdict, reward: try number("reward"), extracted: extracted,
+            method: rec[RecordField.method].flatMap { $0.isNull ? nil : text($0) },
+            index: index, verdict: verdict, reward: try number(RecordField.reward), extracted: extracted,
             stepsOK: stepsOK,
             solution: verdict == .pass ? rec.value(at: solutionPath).flatMap { $0.isNull ? nil : text($0) } : nil,
-            flops: try number("flops"), promptTokens: try count("prompt_tokens"),
-            completionTokens: try count("completion_tokens"), greedy: greedy,
+            flops: try number(RecordField.flops), promptTokens: try count(RecordField.promptTokens),
+            completionTokens: try count(RecordField.completionTokens), greedy: greedy,
             groups: byPaths.map { p in rec.value(at: p).flatMap { $0.isNull ? nil : text($0) } ?? missingGroupName })
         do { try set.add(record) } catch let e as SampleSetError { throw fail(e.message) }
     }

@@ -10,7 +10,8 @@ import Streams
 
 /// Which fields of a record hold what.
 public struct FieldNames: Equatable, Sendable {
-    public var text = "text", prompt = "prompt", completion = "completion", weight = "weight"
+    public var text = RecordField.text, prompt = RecordField.prompt, completion = RecordField.completion
+    public var weight = RecordField.weight
     public init() {}
 }
 
