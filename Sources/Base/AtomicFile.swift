@@ -20,10 +20,15 @@ private func registerTemp(_ path: String) -> Int? {
     if !signalsInstalled {
         tempTable.initialize(repeating: nil, count: maxTempFiles)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { sig in
+            let previous = signal(sig) { sig in
                 for i in 0..<64 { if let p = tempTable[i] { unlink(p) } }
                 signal(sig, SIG_DFL)
                 raise(sig)
+            }
+            // A program that handles the signal itself (st-train stops at a step boundary and removes its
+            // .partial directory, temporary files included) keeps its handler.
+            if let previous, unsafeBitCast(previous, to: Int.self) != unsafeBitCast(SIG_IGN, to: Int.self) {
+                signal(sig, previous)
             }
         }
         signalsInstalled = true

@@ -37,29 +37,31 @@ public enum Verdict: String, CaseIterable, Sendable {
 }
 
 /// The rule that names a problem, shared by st-sample (its random streams and --resume key on the id) and
-/// st-eval (samples of one problem are grouped by it).
+/// st-eval (samples of one problem are grouped by it): a field named with --id-field, else the first of
+/// `idFields` present. Without an id, st-sample names a problem by its position in the input (its samples
+/// are still drawn reproducibly) and st-eval, which sees many samples per problem, by its text (`textFields`).
 public enum ProblemID {
     /// The option every tool spells for an explicit id field.
     public static let option = "id-field"
     /// Fields that identify a problem, tried in this order.
     public static let idFields = ["id", "task_id", "problem_id", "unique_id"]
-    /// Fields whose text names the problem when it has no id (GSM8K's records have none).
+    /// Fields whose text names the problem when it has no id (GSM8K's records have none); st-eval only.
     public static let textFields = ["question", "problem", "prompt"]
-    /// Everything tried, in order, when no field is named.
+    /// What st-eval tries, in order, when no field is named.
     public static let candidates = idFields + textFields
 
-    /// The field that names the problem of `record`: `named` when given, else the first candidate present
+    /// The field that names the problem of `record`: `named` when given, else the first of `among` present
     /// and not null. nil when there is none.
-    public static func field(of record: JSONRecord, named: String? = nil) -> String? {
+    public static func field(of record: JSONRecord, named: String? = nil, among: [String] = idFields) -> String? {
         if let named { return named }
-        return candidates.first { if let v = record[$0] { return !v.isNull }; return false }
+        return among.first { if let v = record[$0] { return !v.isNull }; return false }
     }
 
     /// The problem id of `record` as text (strings as they are, other values as compact JSON): the value of
-    /// field path `named` when given, else of the first candidate present. nil when there is none, or when
+    /// field path `named` when given, else of the first of `among` present. nil when there is none, or when
     /// the value is null.
-    public static func of(_ record: JSONRecord, named: String? = nil) throws -> String? {
-        guard let f = field(of: record, named: named) else { return nil }
+    public static func of(_ record: JSONRecord, named: String? = nil, among: [String] = idFields) throws -> String? {
+        guard let f = field(of: record, named: named, among: among) else { return nil }
         let v = named == nil ? record[f] : record.value(at: try FieldPath(f))
         guard let v, !v.isNull else { return nil }
         return text(v)

@@ -54,7 +54,7 @@ public func loadSamples(paths: [String], options: LoadOptions,
     while let rec = try reader.next() {
         func fail(_ message: String) -> DataError { DataError(file: reader.file, line: reader.line, message: message) }
         if idPath == nil {
-            guard let f = ProblemID.field(of: rec) else {
+            guard let f = ProblemID.field(of: rec, among: ProblemID.candidates) else {
                 throw fail("no problem id field (looked for " + defaultIDFields.joined(separator: ", ")
                     + "); name one with --\(ProblemID.option) FIELD")
             }

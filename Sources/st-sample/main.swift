@@ -34,7 +34,7 @@ struct STSample: ToolCommand {
         transformers and vLLM); --temperature 0 is greedy (lowest token id on ties). Each sample has its own \
         random stream keyed by --seed, problem id, method and sample index, and a token's logits do not depend \
         on the batch, so output is byte-identical for any --batch or --threads, and --shard or --resume runs \
-        reproduce exactly the samples of one big run. The problem id is the first of \(ProblemID.candidates.joined(separator: ", ")) \
+        reproduce exactly the samples of one big run. The problem id is the first of \(ProblemID.idFields.joined(separator: ", ")) \
         present (or --\(ProblemID.option)), else the record's position. --prefix-lm decodes as a \
         model trained with st-train --objective prefix-lm reads a pair: the prompt's tokens (with <bos>) \
         attend to each other in both directions, generated tokens causally.
@@ -171,7 +171,7 @@ struct STSample: ToolCommand {
                 }
                 guard let id = SampleEngine.problemID(r, field: idField) else {
                     throw DataError(file: old.file, line: old.line,
-                                    message: "--resume needs problem ids (\(ProblemID.candidates.joined(separator: ", ")), or --\(ProblemID.option))")
+                                    message: "--resume needs problem ids (\(ProblemID.idFields.joined(separator: ", ")), or --\(ProblemID.option))")
                 }
                 existing["\(id)\u{0}\(m)\u{0}\(s)"] = r.copy()
             }
