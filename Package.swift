@@ -34,8 +34,11 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
-        // Data plane: JSON Lines over zstd, byte-level JSON, atomic outputs.
-        .target(name: "Streams", dependencies: ["CZstd"], swiftSettings: fast),
+        // The base layer every library may import: JSON (value, tape parser, records), the record schema shared
+        // by the tools, seeded randomness, hashing, clocks, the atomic file writer and the user-facing errors.
+        .target(name: "Base", swiftSettings: fast),
+        // Data plane: JSON Lines over zstd (re-exports Base).
+        .target(name: "Streams", dependencies: ["Base", "CZstd"], swiftSettings: fast),
         // Shared command-line plumbing: common options, error reporting, exit codes, progress.
         .target(name: "ToolSupport", dependencies: [
             "Streams", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -57,9 +60,9 @@ let package = Package(
         // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         // The Llama-family model: config.json, safetensors, byte tokenizer, training step, KV-cache inference.
-        .target(name: "Model", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
+        .target(name: "Model", dependencies: ["Base", "Tensor", "CBLAS"], swiftSettings: fast),
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
-        .executableTarget(name: "tensor-bench", dependencies: ["Model", "Tensor"], path: "Sources/tensor-bench",
+        .executableTarget(name: "tensor-bench", dependencies: ["Base", "Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
         // Its options are parsed by ArgumentParser straight into the struct the run reads.
@@ -71,7 +74,7 @@ let package = Package(
         // Times loading a GGUF file through Weights (dev tool, not installed).
         .executableTarget(name: "gguf-bench", dependencies: ["Weights"], path: "Sources/gguf-bench", swiftSettings: fast),
         // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
-        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tasks"], swiftSettings: fast),
+        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
@@ -83,13 +86,13 @@ let package = Package(
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
 
-        .testTarget(name: "StreamsTests", dependencies: ["Streams", "ToolSupport"]),
+        .testTarget(name: "StreamsTests", dependencies: ["Base", "Streams", "ToolSupport"]),
         .testTarget(name: "FilterTests", dependencies: ["Filter", "Streams", "MathText"]),
         .testTarget(name: "VerifyTests", dependencies: ["Verify", "Streams", "MathText"]),
         .testTarget(name: "MathTextTests", dependencies: ["MathText"]),
-        .testTarget(name: "EvalTests", dependencies: ["Eval", "Streams", "Train", "Model", "Tensor"]),
+        .testTarget(name: "EvalTests", dependencies: ["Base", "Eval", "Streams", "Train", "Model", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
+        .testTarget(name: "ModelTests", dependencies: ["Base", "Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Streams"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
 // Compare: differences between inputs (each against the first), with bootstrap intervals of the differences.
+import Base
 
 public struct Difference {
     public var label: String          // this input

@@ -1,5 +1,6 @@
 // Estimators: the per-problem quantities behind pass@k, maj@k, coverage@k and diversity@k, and the
 // seeded percentile bootstrap over problems. Pure functions over plain values; see docs/st-eval.md.
+import Base
 
 /// Unbiased pass@k of Chen et al. (2021) for one problem with `n` samples of which `c` are correct:
 /// 1 − C(n−c, k) / C(n, k), computed in the numerically stable product form
@@ -91,36 +92,6 @@ public func pearson(_ x: [Double], _ y: [Double]) -> Double? {
     }
     guard sxx > 0, syy > 0 else { return nil }
     return sxy / (sxx * syy).squareRoot()
-}
-
-/// SplitMix64: a small, fast, well-mixed generator; the same seed gives the same stream on every machine.
-public struct SplitMix64 {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in 0..<bound without modulo bias (Lemire's multiply-shift with rejection).
-    public mutating func below(_ bound: Int) -> Int {
-        let b = UInt64(bound)
-        var m = next().multipliedFullWidth(by: b)
-        if m.low < b {
-            let t = (0 &- b) % b
-            while m.low < t { m = next().multipliedFullWidth(by: b) }
-        }
-        return Int(m.high)
-    }
-}
-
-/// FNV-1a over UTF-8 bytes: a stable string hash for deriving seeds from names.
-public func stableHash(_ s: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-    return h
 }
 
 /// Linear-interpolation quantile (R type 7) of sorted values, q in [0, 1].

@@ -1,4 +1,5 @@
 // Evaluate: from a SampleSet to the metrics of each group (all samples, each method, each --by value).
+import Base
 
 /// A metric's value: a count, a real number, or not computable (JSON null).
 public enum MetricValue: Equatable, Sendable {

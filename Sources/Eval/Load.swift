@@ -3,9 +3,10 @@
 import MathText
 import Streams
 
-/// Fields tried, in order, for the problem id when --id is not given; the first present in an input's first
-/// record is used for the whole input. Question text is a last resort (GSM8K records have no id).
-public let defaultIDFields = ["id", "problem_id", "task_id", "unique_id", "question", "problem", "prompt"]
+/// Fields tried, in order, for the problem id when --id-field is not given (the schema's rule,
+/// `ProblemID.candidates`); the first present in an input's first record is used for the whole input, so every
+/// problem of an input is named the same way. Question text is a last resort (GSM8K records have no id).
+public let defaultIDFields = ProblemID.candidates
 
 public enum DiversityKey: String, CaseIterable, Sendable {
     /// Distinct by text with whitespace runs folded (`normalizeSolution`).
@@ -25,7 +26,7 @@ public struct LoadOptions {
     /// Problem id field; nil: the first of `defaultIDFields` present in the first record.
     public var idField: String? = nil
     /// Field holding the solution whose distinct versions diversity@k counts.
-    public var solutionField = "completion"
+    public var solutionField = RecordField.completion
     public var byFields: [String] = []
     public var diversity = DiversityKey.text
     public init() {}
@@ -53,14 +54,14 @@ public func loadSamples(paths: [String], options: LoadOptions,
     while let rec = try reader.next() {
         func fail(_ message: String) -> DataError { DataError(file: reader.file, line: reader.line, message: message) }
         if idPath == nil {
-            guard let f = defaultIDFields.first(where: { rec[$0] != nil }) else {
+            guard let f = ProblemID.field(of: rec, among: ProblemID.candidates) else {
                 throw fail("no problem id field (looked for " + defaultIDFields.joined(separator: ", ")
-                    + "); name one with --id FIELD")
+                    + "); name one with --\(ProblemID.option) FIELD")
             }
             idField = f
             idPath = FieldPath(steps: [.key(f)], text: f)
         }
-        guard let verdictValue = rec["verdict"] else {
+        guard let verdictValue = rec[RecordField.verdict] else {
             throw fail("no 'verdict' field: st-eval reads st-verify output")
         }
         guard let vs = verdictValue.string, let verdict = Verdict(rawValue: vs) else {
@@ -69,10 +70,10 @@ public func loadSamples(paths: [String], options: LoadOptions,
         }
         guard let idValue = rec.value(at: idPath!), !idValue.isNull else {
             throw fail("no problem id field '\(idField!)'" + (options.idField == nil
-                ? " (chosen from the first record; name the right one with --id FIELD)" : ""))
+                ? " (chosen from the first record; name the right one with --\(ProblemID.option) FIELD)" : ""))
         }
         var index: Int? = nil
-        if let v = rec["sample"], !v.isNull {
+        if let v = rec[RecordField.sample], !v.isNull {
             guard let i = v.int, i >= 0 else { throw fail("'sample' is \(v.serialized()), not a sample index") }
             index = i
         }
@@ -87,25 +88,25 @@ public func loadSamples(paths: [String], options: LoadOptions,
             return i
         }
         var stepsOK: Bool? = nil
-        if let v = rec["steps_ok"], !v.isNull {
+        if let v = rec[RecordField.stepsOK], !v.isNull {
             guard let b = v.bool else { throw fail("'steps_ok' is \(v.serialized()), not true or false") }
             stepsOK = b
         }
         var greedy = false
-        if let g = rec["greedy"], !g.isNull {
+        if let g = rec[RecordField.greedy], !g.isNull {
             guard let b = g.bool else { throw fail("'greedy' is \(g.serialized()), not true or false") }
             greedy = b
         }
-        if let t = try number("temperature"), t == 0 { greedy = true }
-        let extracted = rec["extracted"].flatMap { $0.isNull ? nil : text($0) }
+        if let t = try number(RecordField.temperature), t == 0 { greedy = true }
+        let extracted = rec[RecordField.extracted].flatMap { $0.isNull ? nil : text($0) }
         let record = SampleRecord(
-            problem: text(idValue),
-            method: rec["method"].flatMap { $0.isNull ? nil : text($0) },
-            index: index, verdict: verdict, reward: try number("reward"), extracted: extracted,
+            problem: ProblemID.text(idValue),
+            method: rec[RecordField.method].flatMap { $0.isNull ? nil : text($0) },
+            index: index, verdict: verdict, reward: try number(RecordField.reward), extracted: extracted,
             stepsOK: stepsOK,
             solution: verdict == .pass ? rec.value(at: solutionPath).flatMap { $0.isNull ? nil : text($0) } : nil,
-            flops: try number("flops"), promptTokens: try count("prompt_tokens"),
-            completionTokens: try count("completion_tokens"), greedy: greedy,
+            flops: try number(RecordField.flops), promptTokens: try count(RecordField.promptTokens),
+            completionTokens: try count(RecordField.completionTokens), greedy: greedy,
             groups: byPaths.map { p in rec.value(at: p).flatMap { $0.isNull ? nil : text($0) } ?? missingGroupName })
         do { try set.add(record) } catch let e as SampleSetError { throw fail(e.message) }
     }

@@ -1,9 +1,5 @@
 // SampleSet: the verified samples of one input, held compactly, checked as they arrive.
-
-/// st-verify's verdicts. Only `pass` is correct.
-public enum Verdict: String, CaseIterable, Sendable {
-    case pass, fail, timeout, error, unparsed
-}
+import Base
 
 /// One verified sample with the fields st-eval uses, already taken out of its JSON record.
 public struct SampleRecord {

@@ -1,4 +1,5 @@
 // LlamaConfig: the config.json of a Hugging Face LlamaForCausalLM, read and written with the same keys.
+import Base
 import Foundation
 
 public struct ModelError: Error, CustomStringConvertible {
@@ -54,34 +55,37 @@ public struct LlamaConfig: Equatable, Sendable {
     /// Parse a config.json (Hugging Face keys). rope_theta is read at the top level or inside
     /// rope_parameters (transformers 5).
     public static func parse(_ data: Data, file: String = "config.json") throws -> LlamaConfig {
-        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let obj = (try? JSON.parse(bytes: Array(data), file: file))?.object else {
             throw ModelError("\(file): not a JSON object")
         }
-        func int(_ k: String) throws -> Int {
-            guard let v = obj[k] as? NSNumber else { throw ModelError("\(file): missing integer '\(k)'") }
-            return v.intValue
+        /// A number as an integer (a fraction truncated, as transformers' int() would).
+        func integer(_ v: JSON?) -> Int? {
+            guard let v else { return nil }
+            if let i = v.int { return i }
+            return v.double.flatMap { $0.isFinite && abs($0) < 9e18 ? Int($0) : nil }
         }
-        func optInt(_ k: String) -> Int? { (obj[k] as? NSNumber)?.intValue }
-        if let arch = obj["architectures"] as? [String], !arch.isEmpty, !arch.contains("LlamaForCausalLM") {
+        func int(_ k: String) throws -> Int {
+            guard let v = integer(obj[k]) else { throw ModelError("\(file): missing integer '\(k)'") }
+            return v
+        }
+        func optInt(_ k: String) -> Int? { integer(obj[k]) }
+        if let arch = obj["architectures"]?.array?.compactMap(\.string), !arch.isEmpty, !arch.contains("LlamaForCausalLM") {
             throw ModelError("\(file): architectures \(arch) is not LlamaForCausalLM")
         }
-        if let act = obj["hidden_act"] as? String, act != "silu" {
+        if let act = obj["hidden_act"]?.string, act != "silu" {
             throw ModelError("\(file): hidden_act '\(act)' is not supported (only silu)")
         }
-        if let scaling = obj["rope_scaling"], !(scaling is NSNull) {
-            if let d = scaling as? [String: Any], let t = (d["rope_type"] ?? d["type"]) as? String, t != "default" {
-                throw ModelError("\(file): rope_scaling type '\(t)' is not supported")
-            }
+        if let d = obj["rope_scaling"]?.object, let t = (d["rope_type"] ?? d["type"])?.string, t != "default" {
+            throw ModelError("\(file): rope_scaling type '\(t)' is not supported")
         }
-        if let rp = obj["rope_parameters"] as? [String: Any], let t = rp["rope_type"] as? String, t != "default" {
+        let rp = obj["rope_parameters"]?.object
+        if let t = rp?["rope_type"]?.string, t != "default" {
             throw ModelError("\(file): rope_parameters rope_type '\(t)' is not supported")
         }
-        for k in ["attention_bias", "mlp_bias"] where (obj[k] as? Bool) == true {
+        for k in ["attention_bias", "mlp_bias"] where obj[k]?.bool == true {
             throw ModelError("\(file): \(k) = true is not supported")
         }
-        var theta = 10000.0
-        if let t = obj["rope_theta"] as? NSNumber { theta = t.doubleValue }
-        else if let rp = obj["rope_parameters"] as? [String: Any], let t = rp["rope_theta"] as? NSNumber { theta = t.doubleValue }
+        let theta = obj["rope_theta"]?.double ?? rp?["rope_theta"]?.double ?? 10000.0
         let heads = try int("num_attention_heads")
         let hidden = try int("hidden_size")
         var c = LlamaConfig(
@@ -90,48 +94,47 @@ public struct LlamaConfig: Equatable, Sendable {
             numKVHeads: optInt("num_key_value_heads") ?? heads,
             headDim: optInt("head_dim") ?? hidden / max(1, heads),
             maxPositions: optInt("max_position_embeddings") ?? 2048, ropeTheta: theta,
-            rmsNormEps: (obj["rms_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-6,
-            tieWordEmbeddings: (obj["tie_word_embeddings"] as? Bool) ?? false)   // transformers' LlamaConfig default
+            rmsNormEps: obj["rms_norm_eps"]?.double ?? 1e-6,
+            tieWordEmbeddings: obj["tie_word_embeddings"]?.bool ?? false)   // transformers' LlamaConfig default
         c.bosTokenId = optInt("bos_token_id"); c.eosTokenId = optInt("eos_token_id"); c.padTokenId = optInt("pad_token_id")
         try c.validate()
         return c
     }
 
     /// config.json text with the keys transformers' LlamaConfig reads (and rope_parameters for transformers 5).
+    /// Floats are written as Python writes them: an integral value with ".0".
     public func json() -> String {
-        func num(_ d: Double) -> String {
-            d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
+        func num(_ d: Double) -> JSON {
+            .number(d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)")
         }
-        func opt(_ v: Int?) -> String { v.map(String.init) ?? "null" }
-        return """
-        {
-          "architectures": ["LlamaForCausalLM"],
-          "model_type": "llama",
-          "vocab_size": \(vocabSize),
-          "hidden_size": \(hiddenSize),
-          "intermediate_size": \(intermediateSize),
-          "num_hidden_layers": \(numLayers),
-          "num_attention_heads": \(numHeads),
-          "num_key_value_heads": \(numKVHeads),
-          "head_dim": \(headDim),
-          "max_position_embeddings": \(maxPositions),
-          "rope_theta": \(num(ropeTheta)),
-          "rope_parameters": {"rope_type": "default", "rope_theta": \(num(ropeTheta))},
-          "rope_scaling": null,
-          "rms_norm_eps": \(rmsNormEps),
-          "tie_word_embeddings": \(tieWordEmbeddings),
-          "hidden_act": "silu",
-          "attention_bias": false,
-          "attention_dropout": 0.0,
-          "mlp_bias": false,
-          "initializer_range": 0.02,
-          "bos_token_id": \(opt(bosTokenId)),
-          "eos_token_id": \(opt(eosTokenId)),
-          "pad_token_id": \(opt(padTokenId)),
-          "torch_dtype": "float32",
-          "use_cache": true
-        }
-
-        """
+        func opt(_ v: Int?) -> JSON { v.map { JSON($0) } ?? .null }
+        let o = JSONObject([
+            ("architectures", .array([JSON("LlamaForCausalLM")])),
+            ("model_type", JSON("llama")),
+            ("vocab_size", JSON(vocabSize)),
+            ("hidden_size", JSON(hiddenSize)),
+            ("intermediate_size", JSON(intermediateSize)),
+            ("num_hidden_layers", JSON(numLayers)),
+            ("num_attention_heads", JSON(numHeads)),
+            ("num_key_value_heads", JSON(numKVHeads)),
+            ("head_dim", JSON(headDim)),
+            ("max_position_embeddings", JSON(maxPositions)),
+            ("rope_theta", num(ropeTheta)),
+            ("rope_parameters", .object(JSONObject([("rope_type", JSON("default")), ("rope_theta", num(ropeTheta))]))),
+            ("rope_scaling", .null),
+            ("rms_norm_eps", .number("\(rmsNormEps)")),
+            ("tie_word_embeddings", JSON(tieWordEmbeddings)),
+            ("hidden_act", JSON("silu")),
+            ("attention_bias", JSON(false)),
+            ("attention_dropout", .number("0.0")),
+            ("mlp_bias", JSON(false)),
+            ("initializer_range", .number("0.02")),
+            ("bos_token_id", opt(bosTokenId)),
+            ("eos_token_id", opt(eosTokenId)),
+            ("pad_token_id", opt(padTokenId)),
+            ("torch_dtype", JSON("float32")),
+            ("use_cache", JSON(true)),
+        ])
+        return JSON.object(o).formatted()
     }
 }

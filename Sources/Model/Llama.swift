@@ -1,6 +1,7 @@
 // The Llama-family decoder: parameters with Hugging Face names and layouts in one flat buffer; the forward
 // pass that training (LlamaTrainer) and sampling (LlamaDecoder) share is in Layer.swift. Logits are
 // rmsnorm(x) @ Wlm^T (Wlm = the embedding when tied).
+import Base
 import Foundation
 import Tensor
 
@@ -102,29 +103,7 @@ public final class LlamaModel {
         c.padTokenId = c.padTokenId ?? Int(tokenizer.pad)
         try writeSafetensors((directory as NSString).appendingPathComponent(LlamaModel.weightsFile),
                              layout.tensors.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(params), dtype: dtype) })
-        try writeText(c.json(), (directory as NSString).appendingPathComponent(LlamaModel.configFile))
-        try writeText(tokenizer.json(), (directory as NSString).appendingPathComponent(ByteTokenizer.fileName))
+        try writeFileAtomically((directory as NSString).appendingPathComponent(LlamaModel.configFile), c.json())
+        try writeFileAtomically((directory as NSString).appendingPathComponent(ByteTokenizer.fileName), tokenizer.json())
     }
-}
-
-func writeText(_ text: String, _ path: String) throws {
-    let tmp = path + ".tmp-\(getpid())"
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-        if rename(tmp, path) != 0 { throw ModelError("\(path): cannot rename into place") }
-    } catch let e as ModelError { unlink(tmp); throw e } catch { unlink(tmp); throw ModelError("\(path): \(error.localizedDescription)") }
-}
-
-/// A small seeded generator (SplitMix64) for initialisation.
-public struct SplitMix64 {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-    public mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

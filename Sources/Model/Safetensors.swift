@@ -1,5 +1,6 @@
 // safetensors: 8-byte little-endian header length, a JSON header {name: {dtype, shape, data_offsets}},
 // then raw little-endian data. Read by memory map; written under a temporary name and renamed.
+import Base
 import Foundation
 
 public enum DType: String, Sendable {
@@ -42,21 +43,22 @@ public final class SafetensorsFile {
         let n = Int(UInt64(littleEndian: m.loadUnaligned(as: UInt64.self)))
         guard n > 0, 8 + n <= size else { munmap(m, size); throw ModelError("\(path): bad header length \(n)") }
         dataStart = 8 + n
-        let header = Data(bytes: m + 8, count: n)
-        guard let obj = (try? JSONSerialization.jsonObject(with: header)) as? [String: Any] else {
+        let header = Array(UnsafeBufferPointer(start: (m + 8).assumingMemoryBound(to: UInt8.self), count: n))
+        guard let obj = (try? JSON.parse(bytes: header, file: path))?.object else {
             munmap(m, size); throw ModelError("\(path): header is not a JSON object")
         }
         for (name, v) in obj {
             if name == "__metadata__" {
-                if let md = v as? [String: Any] { for (k, x) in md { metadata[k] = "\(x)" } }
+                if let md = v.object { for (k, x) in md { metadata[k] = x.string ?? x.serialized() } }
                 continue
             }
-            guard let d = v as? [String: Any], let ds = d["dtype"] as? String,
-                  let shape = d["shape"] as? [NSNumber], let off = d["data_offsets"] as? [NSNumber], off.count == 2 else {
+            guard let d = v.object, let ds = d["dtype"]?.string,
+                  let shape = d["shape"]?.array?.map(\.int), !shape.contains(nil),
+                  let off = d["data_offsets"]?.array?.compactMap(\.int), off.count == 2 else {
                 munmap(m, size); throw ModelError("\(path): bad header entry '\(name)'")
             }
             guard let dt = DType(rawValue: ds) else { munmap(m, size); throw ModelError("\(path): tensor '\(name)' has unsupported dtype \(ds)") }
-            let e = Entry(dtype: dt, shape: shape.map { $0.intValue }, start: off[0].intValue, end: off[1].intValue)
+            let e = Entry(dtype: dt, shape: shape.map { $0! }, start: off[0], end: off[1])
             guard e.start >= 0, e.end >= e.start, dataStart + e.end <= size, e.end - e.start == e.count * dt.size else {
                 munmap(m, size); throw ModelError("\(path): tensor '\(name)' has inconsistent offsets")
             }
@@ -114,42 +116,41 @@ public struct TensorToWrite {
     }
 }
 
-/// Write a safetensors file atomically (temporary file beside it, renamed on success). Tensors are stored in
-/// name order; the header is padded with spaces to a multiple of 8 bytes.
+/// Write a safetensors file atomically (Base's OutputFile: a temporary file beside it, renamed on success).
+/// Tensors are stored in name order; the header is padded with spaces to a multiple of 8 bytes.
 public func writeSafetensors(_ path: String, _ tensors: [TensorToWrite], metadata: [String: String] = ["format": "pt"]) throws {
     let sorted = tensors.sorted { $0.name < $1.name }
-    var header = "{"
+    var header = JSONObject()
     if !metadata.isEmpty {
-        header += "\"__metadata__\":{" + metadata.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "},"
+        header["__metadata__"] = .object(JSONObject(metadata.sorted { $0.key < $1.key }.map { ($0.key, JSON($0.value)) }))
     }
     var offset = 0
-    var parts: [String] = []
     for t in sorted {
         guard t.dtype == .f32 || t.dtype == .bf16 else { throw ModelError("\(path): can only write F32 or BF16") }
         let bytes = t.shape.reduce(1, *) * t.dtype.size
-        parts.append("\"\(t.name)\":{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+        header[t.name] = .object(JSONObject([
+            ("dtype", JSON(t.dtype.rawValue)), ("shape", .array(t.shape.map { JSON($0) })),
+            ("data_offsets", .array([JSON(offset), JSON(offset + bytes)])),
+        ]))
         offset += bytes
     }
-    header += parts.joined(separator: ",") + "}"
-    while header.utf8.count % 8 != 0 { header += " " }
-    let tmp = path + ".tmp-\(getpid())"
-    guard let f = fopen(tmp, "wb") else { throw ModelError("\(tmp): cannot create: \(String(cString: strerror(errno)))") }
-    var ok = true
-    var len = UInt64(header.utf8.count).littleEndian
-    ok = ok && fwrite(&len, 8, 1, f) == 1
-    ok = ok && header.utf8CString.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, header.utf8.count, f) == header.utf8.count }
-    for t in sorted where ok {
-        let n = t.shape.reduce(1, *)
-        if t.dtype == .f32 {
-            ok = fwrite(t.data, 4, n, f) == n
-        } else {
-            var buf = [UInt16](repeating: 0, count: n)
-            for i in 0..<n { buf[i] = bf16Bits(t.data[i]) }
-            ok = fwrite(&buf, 2, n, f) == n
+    var text = Array(JSON.object(header).serialized().utf8)
+    while text.count % 8 != 0 { text.append(0x20) }
+    let f = try OutputFile(path: path)
+    do {
+        var len = UInt64(text.count).littleEndian
+        try withUnsafeBytes(of: &len) { try f.write($0) }
+        try text.withUnsafeBytes { try f.write($0) }
+        for t in sorted {
+            let n = t.shape.reduce(1, *)
+            if t.dtype == .f32 {
+                try f.write(UnsafeRawBufferPointer(start: t.data, count: 4 * n))
+            } else {
+                var buf = [UInt16](repeating: 0, count: n)
+                for i in 0..<n { buf[i] = bf16Bits(t.data[i]) }
+                try buf.withUnsafeBytes { try f.write($0) }
+            }
         }
-    }
-    ok = fflush(f) == 0 && ok
-    ok = fclose(f) == 0 && ok
-    if !ok { unlink(tmp); throw ModelError("\(path): write failed: \(String(cString: strerror(errno)))") }
-    if rename(tmp, path) != 0 { unlink(tmp); throw ModelError("\(path): cannot rename into place") }
+        try f.commit()
+    } catch { f.abort(); throw error }
 }

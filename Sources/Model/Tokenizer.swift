@@ -4,6 +4,7 @@
 // BOS policy: `encode(_:bos:eos:)` adds nothing unless asked. st's tools prepend <bos> once at the start of
 // every document or prompt (`addBOS` in the file, default true) and end training documents and completions
 // with <eos>. Packed sequences therefore contain one <bos> per document.
+import Base
 import Foundation
 
 public struct ByteTokenizer: Equatable, Sendable {
@@ -63,37 +64,34 @@ public struct ByteTokenizer: Equatable, Sendable {
     }
 
     public func json() -> String {
-        var specials: [String] = []
-        for i in 256..<Int32(261 + maskCount) { specials.append("\"\(name(of: i)!)\": \(i)") }
-        return """
-        {
-          "type": "st-byte",
-          "version": 1,
-          "vocab_size": \(vocabSize),
-          "bytes": [0, 255],
-          "special_tokens": {\(specials.joined(separator: ", "))},
-          "add_bos": \(addBOS),
-          "add_eos": \(addEOS)
-        }
-
-        """
+        var specials = JSONObject()
+        for i in 256..<Int32(261 + maskCount) { specials[name(of: i)!] = JSON(Int(i)) }
+        let o = JSONObject([
+            ("type", JSON("st-byte")),
+            ("version", JSON(1)),
+            ("vocab_size", JSON(vocabSize)),
+            ("bytes", .array([JSON(0), JSON(255)])),
+            ("special_tokens", .object(specials)),
+            ("add_bos", JSON(addBOS)),
+            ("add_eos", JSON(addEOS)),
+        ])
+        return JSON.object(o).formatted()
     }
 
     public static func parse(_ data: Data, file: String) throws -> ByteTokenizer {
-        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              (o["type"] as? String) == "st-byte" else {
+        guard let o = (try? JSON.parse(bytes: Array(data), file: file))?.object, o["type"]?.string == "st-byte" else {
             throw ModelError("\(file): not an st byte tokenizer (\"type\": \"st-byte\")")
         }
-        guard let sp = o["special_tokens"] as? [String: Any] else { throw ModelError("\(file): missing special_tokens") }
-        let masks = sp.keys.filter { $0.hasPrefix("<mask_") }.count
-        var t = ByteTokenizer(maskCount: masks, vocabSize: (o["vocab_size"] as? NSNumber)?.intValue ?? 272)
+        guard let sp = o["special_tokens"]?.object else { throw ModelError("\(file): missing special_tokens") }
+        let masks = sp.filter { $0.key.hasPrefix("<mask_") }.count
+        var t = ByteTokenizer(maskCount: masks, vocabSize: o["vocab_size"]?.int ?? 272)
         for (k, v) in sp {
-            guard let i = (v as? NSNumber)?.int32Value, t.id(ofSpecial: k) == i else {
-                throw ModelError("\(file): special token \(k) = \(v) differs from st's fixed layout")
+            guard let i = v.int, let i32 = Int32(exactly: i), t.id(ofSpecial: k) == i32 else {
+                throw ModelError("\(file): special token \(k) = \(v.serialized()) differs from st's fixed layout")
             }
         }
-        t.addBOS = (o["add_bos"] as? Bool) ?? true
-        t.addEOS = (o["add_eos"] as? Bool) ?? true
+        t.addBOS = o["add_bos"]?.bool ?? true
+        t.addEOS = o["add_eos"]?.bool ?? true
         return t
     }
 

@@ -316,12 +316,10 @@ public final class SampleEngine {
         return ids
     }
 
-    /// The problem id: the first of `id`, `task_id`, `problem_id`, `unique_id` present (or `field`); nil if none.
+    /// The problem id by the schema's rule (`ProblemID`: field path `field`, else the first candidate present);
+    /// nil if none. st-sample checks `field` is a valid path before it reads any record.
     public static func problemID(_ r: JSONRecord, field: String?) -> String? {
-        for f in field.map({ [$0] }) ?? ["id", "task_id", "problem_id", "unique_id"] {
-            if let v = r[f] { return v.string ?? v.serialized() }
-        }
-        return nil
+        (try? ProblemID.of(r, named: field)) ?? nil
     }
 
     /// The random stream of one sample.

@@ -19,7 +19,6 @@
 // Everything after the `---` line is the template, byte for byte (its final newline included).
 import Foundation
 import Streams
-import Tasks
 
 /// A piece of a rendered prompt: text, or a special token named as the tokenizer names it.
 public enum PromptPiece: Equatable {
@@ -35,6 +34,9 @@ public struct Method {
     /// A translation reads an earlier sample: its `completion` and `method` are kept as `source_completion`
     /// and `source_method` in the output.
     public var translates = false
+    /// What the completion is meant to be (text or a program); st-verify reads it from the record's `method`
+    /// through the same schema rule.
+    public var answer: AnswerKind { AnswerKind(method: name) }
 
     public init(name: String, template: String, stop: [String] = [], maxTokens: Int? = nil, translates: Bool = false) {
         self.name = name; self.template = template; self.stop = stop; self.maxTokens = maxTokens; self.translates = translates
@@ -127,7 +129,7 @@ public enum BuiltinMethods {
     public static let all: [Method] = [
         // The record's `prompt` exactly as written.
         Method(name: "raw", template: "{prompt}"),
-        // Embedded arithmetic: chain of thought and program, in the prompts of the seed set (Tasks.ArithPrompt).
+        // Embedded arithmetic: chain of thought and program, in the prompts of the seed set (Base's ArithPrompt).
         Method(name: "text", template: ArithPrompt.text("{question}"), stop: ["\n\n"]),
         Method(name: "code", template: ArithPrompt.code("{question}"), stop: ["\n\n"]),
         // MMST translations: the input record is an earlier sample with its `completion`.

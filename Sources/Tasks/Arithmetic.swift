@@ -219,10 +219,3 @@ struct ArithGenerator {
                             solutionCode: code.joined(separator: "\n"))
     }
 }
-
-/// The prompts of the two built-in methods for arithmetic problems. st-sample renders the same text, so a
-/// model fine-tuned on the seed set sees exactly the prompts it is later sampled with.
-public enum ArithPrompt {
-    public static func text(_ question: String) -> String { "Question: \(question)\nSolution:\n" }
-    public static func code(_ question: String) -> String { "Question: \(question)\nProgram:\n" }
-}

@@ -42,7 +42,7 @@ public func arithmeticSplits(_ counts: [Split: Int], difficulties: ClosedRange<I
                 ("id", JSON("arith-\(split.rawValue)-\(String(format5(records.count)))")),
                 ("task", JSON("arith")), ("split", JSON(split.rawValue)), ("family", JSON(p.family)),
                 ("difficulty", JSON(p.difficulty)), ("question", JSON(p.question)), ("answer", JSON(String(p.answer))),
-                ("solution_text", JSON(p.solutionText)), ("solution_code", JSON(p.solutionCode)),
+                (RecordField.solutionText, JSON(p.solutionText)), (RecordField.solutionCode, JSON(p.solutionCode)),
             ]))
         }
         out[split] = records
@@ -101,8 +101,14 @@ public func functionSplits(_ counts: [Split: Int], seed: UInt64) -> [Split: [JSO
 public func trainingPair(_ r: JSONObject, method: String) -> JSONObject? {
     if r["task"]?.string == "arith", let q = r["question"]?.string {
         switch method {
-        case "text": return r["solution_text"]?.string.map { JSONObject([("id", r["id"]!), ("method", JSON("text")), ("prompt", JSON(ArithPrompt.text(q))), ("completion", JSON($0 + "\n"))]) }
-        case "code": return r["solution_code"]?.string.map { JSONObject([("id", r["id"]!), ("method", JSON("code")), ("prompt", JSON(ArithPrompt.code(q))), ("completion", JSON($0 + "\n"))]) }
+        case "text", "code":
+            // the solution of the method's answer kind, under the prompt st-sample's method renders
+            let kind = AnswerKind(method: method)
+            return r[kind.solutionField]?.string.map {
+                JSONObject([(RecordField.id, r[RecordField.id]!), (RecordField.method, JSON(method)),
+                            (RecordField.prompt, JSON(kind == .program ? ArithPrompt.code(q) : ArithPrompt.text(q))),
+                            (RecordField.completion, JSON($0 + "\n"))])
+            }
         default: return nil
         }
     }

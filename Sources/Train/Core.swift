@@ -162,32 +162,3 @@ public final class TrainCore {
         return o
     }
 }
-
-/// CPU time of the calling thread.
-public func threadCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// CPU time (user + system) of the whole process so far.
-public func processCPUSeconds() -> Double {
-    var ru = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &ru)
-    return Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6
-}
-
-/// Write a small text file under a temporary name and rename it into place.
-public func writeFileAtomically(_ path: String, _ text: String) throws {
-    let tmp = path + ".tmp"
-    guard let f = fopen(tmp, "wb") else {
-        throw ToolInputError("\(tmp): cannot create: \(String(cString: strerror(errno)))")
-    }
-    let bytes = Array(text.utf8)
-    var ok = bytes.isEmpty || fwrite(bytes, 1, bytes.count, f) == bytes.count
-    ok = fflush(f) == 0 && ok
-    let err = errno
-    ok = fclose(f) == 0 && ok
-    if !ok { unlink(tmp); throw ToolInputError("\(path): write failed: \(String(cString: strerror(err)))") }
-    if rename(tmp, path) != 0 { unlink(tmp); throw ToolInputError("\(path): cannot rename into place") }
-}

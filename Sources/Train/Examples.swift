@@ -1,5 +1,3 @@
-@inline(__always) func hashIn(_ h: inout UInt64, _ v: UInt64) { h = (h ^ v) &* 0x100000001B3 }
-
 // Training examples: read from JSON Lines, tokenized once, kept in one flat token array.
 //
 // An example is either a document {"text": ...} (loss on every token) or a pair {"prompt": ..., "completion": ...}
@@ -12,7 +10,8 @@ import Streams
 
 /// Which fields of a record hold what.
 public struct FieldNames: Equatable, Sendable {
-    public var text = "text", prompt = "prompt", completion = "completion", weight = "weight"
+    public var text = RecordField.text, prompt = RecordField.prompt, completion = RecordField.completion
+    public var weight = RecordField.weight
     public init() {}
 }
 
@@ -50,8 +49,9 @@ public final class ExampleStore {
     public private(set) var tokens: [Int32] = []
     public private(set) var examples: [ExampleRef] = []
     public var report = LoadReport()
-    /// 64-bit hash of every token, boundary and weight (identifies the data for --resume).
-    public private(set) var fingerprint: UInt64 = 0xCBF29CE484222325
+    /// 64-bit FNV-1a of every token, boundary and weight (identifies the data for --resume).
+    public var fingerprint: UInt64 { hash.value }
+    private var hash = FNV1a()
 
     public let tokenizer: ByteTokenizer
     public let fields: FieldNames
@@ -99,7 +99,7 @@ public final class ExampleStore {
         if truncated { n = maxTokens }
         // one resize, then the bytes written in place (Array.append per byte costs a uniqueness check each)
         tokens.append(contentsOf: repeatElement(0, count: n))
-        var h = fingerprint
+        var h = hash
         let bosId = tokenizer.bos, eosId = tokenizer.eos
         tokens.withUnsafeMutableBufferPointer { buf in
             var k = start
@@ -113,11 +113,11 @@ public final class ExampleStore {
             putBytes(promptText)
             putBytes(body)
             if eos { put(eosId) }
-            for i in start..<end { hashIn(&h, UInt64(UInt32(bitPattern: buf[i]))) }
+            for i in start..<end { h.absorb(UInt64(UInt32(bitPattern: buf[i]))) }
         }
         if truncated { report.truncated += 1 }
-        hashIn(&h, 0xFFFF_FFFF_0000 | UInt64(lossFrom)); hashIn(&h, UInt64(weight.bitPattern))
-        fingerprint = h
+        h.absorb(0xFFFF_FFFF_0000 | UInt64(lossFrom)); h.absorb(UInt64(weight.bitPattern))
+        hash = h
         examples.append(ExampleRef(start: start, count: n, lossFrom: lossFrom, promptBytes: pb, weight: weight,
                                    isPair: isPair, bos: bos, eos: eos && !truncated, truncated: truncated))
         report.examples += 1

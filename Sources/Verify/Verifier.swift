@@ -25,13 +25,6 @@ public enum Task: String, CaseIterable, Sendable {
     public var isCode: Bool { self == .humaneval || self == .mbpp || self == .stdio || self == .program }
 }
 
-public enum Verdict: String, Sendable, CaseIterable {
-    case pass, fail, timeout, error, unparsed
-    var index: Int {
-        switch self { case .pass: return 0; case .fail: return 1; case .timeout: return 2; case .error: return 3; case .unparsed: return 4 }
-    }
-}
-
 public struct VerifyOptions: Sendable {
     /// Task for every record (else each record's `task` field).
     public var task: Task?
@@ -44,7 +37,7 @@ public struct VerifyOptions: Sendable {
     /// MBPP: also run `challenge_test_list`.
     public var challengeTests = false
     /// Field holding the solution to verify.
-    public var completionField = "completion"
+    public var completionField = RecordField.completion
     /// Verify the benchmark's own reference solution instead (canonical_solution, code, answer, solution).
     public var reference = false
     /// stdio: numbers in outputs compare equal within this absolute/relative tolerance.
@@ -77,15 +70,15 @@ public struct VerifyResult: Sendable {
         func opt(_ s: String?) -> JSON { s.map { JSON($0) } ?? .null }
         let r: JSON = reward == reward.rounded() ? JSON(Int(reward)) : .number(formatReward(reward))
         return [
-            ("verdict", JSON(verdict.rawValue)),
-            ("reward", r),
-            ("extracted", opt(extracted)),
-            ("expected", opt(expected)),
-            ("steps_ok", stepsOK.map { JSON($0) } ?? .null),
-            ("first_bad_step", firstBadStep.map { JSON($0) } ?? .null),
-            ("reason", opt(reason)),
-            ("runtime_ms", .number(milliseconds(runtimeMs))),
-            ("verifier", JSON(verifier)),
+            (RecordField.verdict, JSON(verdict.rawValue)),
+            (RecordField.reward, r),
+            (RecordField.extracted, opt(extracted)),
+            (RecordField.expected, opt(expected)),
+            (RecordField.stepsOK, stepsOK.map { JSON($0) } ?? .null),
+            (RecordField.firstBadStep, firstBadStep.map { JSON($0) } ?? .null),
+            (RecordField.reason, opt(reason)),
+            (RecordField.runtimeMs, .number(milliseconds(runtimeMs))),
+            (RecordField.verifier, JSON(verifier)),
         ]
     }
 }
@@ -177,7 +170,7 @@ public final class Verifier: @unchecked Sendable {
         }
         switch task {
         case .gsm8k, .math:
-            if isCodeMethod(record) { return verifyProgramAnswer(record, task: task) }
+            if answerKind(record) == .program { return verifyProgramAnswer(record, task: task) }
             return verifyMath(record, task: task)
         case .program: return verifyProgramAnswer(record, task: task)
         case .humaneval: return verifyHumanEval(record)
@@ -188,25 +181,17 @@ public final class Verifier: @unchecked Sendable {
 
     // MARK: Math
 
-    /// `method` naming code ("code", "program", "python"; for a translation, what it translates to:
-    /// "text-to-code" and "text2code" produce programs, "code-to-text" and "code2text" text): the completion
-    /// is a program.
-    private func isCodeMethod(_ record: JSONRecord) -> Bool {
-        guard var m = record["method"]?.string?.lowercased() else { return false }
-        for sep in ["-to-", "_to_", "2"] {
-            if let r = m.range(of: sep, options: .backwards) { m = String(m[r.upperBound...]); break }
-        }
-        return m.contains("code") || m.contains("program") || m.contains("python")
+    /// What the record's completion is: the record's `method` says (the schema's AnswerKind).
+    private func answerKind(_ record: JSONRecord) -> AnswerKind {
+        AnswerKind(method: record[RecordField.method]?.string)
     }
 
     /// The field holding the solution: --completion-field, or with --reference the benchmark's own.
     private func solutionField(_ task: Task, _ record: JSONRecord? = nil) -> String {
         guard options.reference else { return options.completionField }
         // st-tasks' arithmetic problems carry their worked solutions apart from the bare answer
-        if task == .gsm8k, let r = record, r["solution_text"] != nil {
-            return isCodeMethod(r) ? "solution_code" : "solution_text"
-        }
-        if task == .program, let r = record, r["solution_code"] != nil { return "solution_code" }
+        if task == .gsm8k, let r = record, r[RecordField.solutionText] != nil { return answerKind(r).solutionField }
+        if task == .program, let r = record, r[RecordField.solutionCode] != nil { return RecordField.solutionCode }
         switch task {
         case .humaneval: return "canonical_solution"
         case .mbpp: return "code"

@@ -70,10 +70,13 @@ struct EvalCommand: ToolCommand {
         valueName: "field"))
     var byFields: [String] = []
 
-    @Option(name: .customLong("id"), help: ArgumentHelp(
-        "Problem id field (default: the first of id, problem_id, task_id, unique_id, question, problem, prompt found in the first record).",
+    @Option(name: .customLong(ProblemID.option), help: ArgumentHelp(
+        "Problem id field (default: the first of \(ProblemID.candidates.joined(separator: ", ")) found in the first record).",
         valueName: "field"))
-    var idField: String?
+    var idFieldOption: String?
+    /// The option's earlier spelling, still accepted.
+    @Option(name: .customLong("id"), help: .hidden) var idFieldAlias: String?
+    var idField: String? { idFieldOption ?? idFieldAlias }
 
     @Option(name: .customLong("solution-field"), help: ArgumentHelp(
         "Field whose distinct correct versions diversity@K counts.", valueName: "field"))
@@ -143,7 +146,7 @@ struct EvalCommand: ToolCommand {
             if !inputs.isEmpty {
                 throw ValidationError("--loss measures a model; give its data with --loss (repeatable), not as input '\(inputs[0])'")
             }
-            let sampleOnly: [(String, Bool)] = [("--k", kList != nil), ("--by", !byFields.isEmpty), ("--id", idField != nil),
+            let sampleOnly: [(String, Bool)] = [("--k", kList != nil), ("--by", !byFields.isEmpty), ("--\(ProblemID.option)", idField != nil),
                 ("--plot", plot != nil), ("--plot-metrics", plotMetrics != nil)]
             if let (name, _) = sampleOnly.first(where: { $0.1 }) { throw ValidationError("\(name) cannot be combined with --loss") }
             if let c = context, c < 1 { throw ValidationError("--context must be at least 1") }
@@ -327,11 +330,6 @@ func shortLabels(_ paths: [String]) -> [String] {
 }
 
 /// Writes text to a file atomically (or to stdout when path is nil).
-func writeText(_ text: String, to path: String?) throws {
-    let f = try OutputFile(path: path)
-    let bytes = Array(text.utf8)
-    try bytes.withUnsafeBytes { try f.write($0) }
-    try f.commit()
-}
+func writeText(_ text: String, to path: String?) throws { try writeFileAtomically(path ?? "-", text) }
 
 EvalCommand.runTool()

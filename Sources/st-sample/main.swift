@@ -35,8 +35,8 @@ struct STSample: ToolCommand {
         transformers and vLLM); --temperature 0 is greedy (lowest token id on ties). Each sample has its own \
         random stream keyed by --seed, problem id, method and sample index, and a token's logits do not depend \
         on the batch, so output is byte-identical for any --batch or --threads, and --shard or --resume runs \
-        reproduce exactly the samples of one big run. The problem id is the first of id, task_id, \
-        problem_id, unique_id present (or --id-field), else the record's position. --prefix-lm decodes as a \
+        reproduce exactly the samples of one big run. The problem id is the first of \(ProblemID.idFields.joined(separator: ", ")) \
+        present (or --\(ProblemID.option)), else the record's position. --prefix-lm decodes as a \
         model trained with st-train --objective prefix-lm reads a pair: the prompt's tokens (with <bos>) \
         attend to each other in both directions, generated tokens causally.
 
@@ -113,7 +113,7 @@ struct STSample: ToolCommand {
     @Flag(name: .customLong("prefix-lm"), help: "Attend bidirectionally within the prompt (a model trained with --objective prefix-lm).")
     var prefixLM = false
 
-    @Option(name: .customLong("id-field"), help: ArgumentHelp("Field that identifies a problem.", valueName: "path"))
+    @Option(name: .customLong(ProblemID.option), help: ArgumentHelp("Field that identifies a problem.", valueName: "path"))
     var idField: String?
 
     @OptionGroup var common: CommonOptions
@@ -129,6 +129,7 @@ struct STSample: ToolCommand {
         if method.isEmpty { throw ValidationError("give at least one --method") }
         if let s = shard, parseShard(s) == nil { throw ValidationError("--shard takes I/N with 0 <= I < N, got '\(s)'") }
         if resume && (common.output == nil || common.output == "-") { throw ValidationError("--resume needs -o FILE") }
+        if let f = idField, (try? FieldPath(f)) == nil { throw ValidationError("--\(ProblemID.option): '\(f)' is not a field path") }
     }
 
     func parseShard(_ s: String) -> (Int, Int)? {
@@ -160,7 +161,7 @@ struct STSample: ToolCommand {
         if resume, let out = common.output, FileManager.default.fileExists(atPath: out) {
             let old = try JSONLReader(paths: [out], allowEmpty: true)
             while let r = try old.next() {
-                guard let m = r["method"]?.string, let s = r["sample"]?.int else {
+                guard let m = r[RecordField.method]?.string, let s = r[RecordField.sample]?.int else {
                     throw DataError(file: old.file, line: old.line, message: "not a sample record (no method or sample field)")
                 }
                 if let seed = r["seed"]?.int, UInt64(truncatingIfNeeded: seed) != common.seed {
@@ -171,7 +172,7 @@ struct STSample: ToolCommand {
                 }
                 guard let id = SampleEngine.problemID(r, field: idField) else {
                     throw DataError(file: old.file, line: old.line,
-                                    message: "--resume needs problem ids (id, task_id, problem_id, unique_id, or --id-field)")
+                                    message: "--resume needs problem ids (\(ProblemID.idFields.joined(separator: ", ")), or --\(ProblemID.option))")
                 }
                 existing["\(id)\u{0}\(m)\u{0}\(s)"] = r.copy()
             }

@@ -3,6 +3,7 @@
 //   tensor-bench [--steps N] [--threads N] [sgemm] [S] [M] [L] [decode]
 // decode: config M, 32 sequences x 128 new tokens after 64-token prompts through LlamaDecoder (KV cache),
 // and one sequence alone (latency).
+import Base
 import Foundation
 import Model
 import Tensor
@@ -30,8 +31,11 @@ func stepFlops(_ b: BenchConfig) -> Double {
     return matmul + attn
 }
 
-func cpuNow() -> Double { var t = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
-func now() -> Double { var t = timespec(); clock_gettime(CLOCK_MONOTONIC, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 }
+func cpuNow() -> Double { processCPUSeconds() }
+func now() -> Double { monotonicSeconds() }
+/// One result line of JSON; numbers with a fixed count of decimals.
+func report(_ fields: [(String, JSON)]) { print(JSON.object(JSONObject(fields)).serialized()) }
+func fixed(_ x: Double, _ decimals: Int) -> JSON { x.isFinite ? .number(String(format: "%.\(decimals)f", x)) : .null }
 
 var steps = 10
 var names: [String] = []
@@ -57,7 +61,8 @@ for name in names {
             sgemm(false, true, n, n, n, 1, a.ptr, n, b.ptr, n, 0, c.ptr, n)
             best = max(best, 2 * Double(n * n * n) / (now() - t0) / 1e9)
         }
-        print(String(format: "{\"bench\":\"sgemm\",\"n\":%d,\"threads\":%d,\"gflops\":%.1f,\"core\":\"%@\"}", n, Threads.count, best, Threads.blasCore))
+        report([("bench", JSON("sgemm")), ("n", JSON(n)), ("threads", JSON(Threads.count)), ("gflops", fixed(best, 1)),
+                ("core", JSON(Threads.blasCore))])
         continue
     }
     if name == "smallm" {
@@ -70,7 +75,7 @@ for name in names {
                 var t0 = now(); matmulForward(y.ptr, x.ptr, w.ptr, nil, M, C, OC); tb = min(tb, now() - t0)
                 t0 = now(); matmulSmallM(y.ptr, x.ptr, w.ptr, M, C, OC); ts = min(ts, now() - t0)
             }
-            print(String(format: "{\"bench\":\"smallm\",\"M\":%d,\"sgemm_us\":%.1f,\"smallm_us\":%.1f}", M, tb * 1e6, ts * 1e6))
+            report([("bench", JSON("smallm")), ("M", JSON(M)), ("sgemm_us", fixed(tb * 1e6, 1)), ("smallm_us", fixed(ts * 1e6, 1))])
         }
         continue
     }
@@ -101,8 +106,10 @@ for name in names {
                 last = Array(0..<seqs)
             }
             let t2 = now()
-            print(String(format: "{\"bench\":\"decode\",\"config\":\"M\",\"sequences\":%d,\"prompt\":%d,\"new_tokens\":%d,\"threads\":%d,\"prefill_ms\":%.1f,\"decode_ms_per_token_step\":%.2f,\"tokens_per_s\":%.0f}",
-                         seqs, prompt, new, Threads.count, (t1 - t0) * 1000, (t2 - t1) * 1000 / Double(new - 1), Double(seqs * new) / (t2 - t0)))
+            report([("bench", JSON("decode")), ("config", JSON("M")), ("sequences", JSON(seqs)), ("prompt", JSON(prompt)),
+                    ("new_tokens", JSON(new)), ("threads", JSON(Threads.count)), ("prefill_ms", fixed((t1 - t0) * 1000, 1)),
+                    ("decode_ms_per_token_step", fixed((t2 - t1) * 1000 / Double(new - 1), 2)),
+                    ("tokens_per_s", fixed(Double(seqs * new) / (t2 - t0), 0))])
         }
         continue
     }
@@ -126,6 +133,7 @@ for name in names {
     let cpuPerStep = (cpuNow() - cpu0) / Double(steps)
     times.sort()
     let med = times[times.count / 2]
-    print(String(format: "{\"bench\":\"train_step\",\"config\":\"%@\",\"params\":%d,\"tokens\":%d,\"threads\":%d,\"ms_per_step\":%.1f,\"tokens_per_s\":%.0f,\"gflops\":%.1f,\"cpu_ms_per_step\":%.1f,\"loss\":%.7f}",
-                 name, b.config.parameterCount, N, Threads.count, med * 1000, Double(N) / med, stepFlops(b) / med / 1e9, cpuPerStep * 1000, loss))
+    report([("bench", JSON("train_step")), ("config", JSON(name)), ("params", JSON(b.config.parameterCount)), ("tokens", JSON(N)),
+            ("threads", JSON(Threads.count)), ("ms_per_step", fixed(med * 1000, 1)), ("tokens_per_s", fixed(Double(N) / med, 0)),
+            ("gflops", fixed(stepFlops(b) / med / 1e9, 1)), ("cpu_ms_per_step", fixed(cpuPerStep * 1000, 1)), ("loss", fixed(loss, 7))])
 }

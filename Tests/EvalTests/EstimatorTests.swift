@@ -1,4 +1,5 @@
 import XCTest
+import Base
 import Eval
 
 final class PassAtKTests: XCTestCase {

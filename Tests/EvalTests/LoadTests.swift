@@ -62,7 +62,7 @@ final class LoadTests: XCTestCase {
             ([#"{"id":1,"verdict":"pass","reward":"high"}"#], ":1: 'reward' is \"high\", not a number"),
             ([#"{"id":1,"verdict":"pass","prompt_tokens":-3}"#], ":1: 'prompt_tokens' is -3, not a token count"),
             ([#"{"id":1,"verdict":"pass","greedy":1}"#], ":1: 'greedy' is 1, not true or false"),
-            ([#"{"key":1,"verdict":"pass"}"#], ":1: no problem id field (looked for id, problem_id"),
+            ([#"{"key":1,"verdict":"pass"}"#], ":1: no problem id field (looked for id, task_id, problem_id"),
         ]
         for (i, (lines, want)) in cases.enumerated() {
             let p = try file("bad\(i).jsonl", lines)

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Base
 import Model
 import Tensor
 

@@ -26,6 +26,7 @@ public struct Token {
 public struct JSONParseError: Error {
     public var offset: Int
     public var message: String
+    public init(offset: Int, message: String) { self.offset = offset; self.message = message }
 }
 
 /// Parses one JSON text into `tokens` (cleared first). Object members appear as key token, value tokens.

@@ -45,15 +45,38 @@ public enum JSON: Equatable {
         return out.string
     }
 
+    /// One member per line, indented two spaces, each value on its line with `, ` and `: ` between items,
+    /// and a final newline: the layout of the model files st writes (config.json, st-tokenizer.json), the one
+    /// Python's json.dumps(indent=2) gives for an object of scalars and short one-line values.
+    public func formatted() -> String {
+        guard case .object(let o) = self, !o.isEmpty else { return serialized() + "\n" }
+        var out = ByteWriter()
+        out.append("{\n")
+        for i in 0..<o.count {
+            out.append("  ")
+            out.writeString(o.keys[i])
+            out.append(": ")
+            out.write(o.values[i], spaced: true)
+            out.append(i + 1 < o.count ? ",\n" : "\n")
+        }
+        out.append("}\n")
+        return out.string
+    }
+
     /// Parses one complete JSON text.
-    public static func parse(_ text: String) throws -> JSON {
-        var bytes = Array(text.utf8)
-        return try bytes.withUnsafeMutableBufferPointer { buf in
+    public static func parse(_ text: String, file: String = "<string>") throws -> JSON {
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Parses one complete JSON text from its bytes (a file's contents); errors name `file`, line 1 and the
+    /// byte offset as the column.
+    public static func parse(bytes: [UInt8], file: String = "<string>") throws -> JSON {
+        try bytes.withUnsafeBufferPointer { buf in
             var parser = TapeParser()
-            do throws(JSONParseError) { try parser.parse(UnsafeBufferPointer(buf)) } catch {
-                throw DataError(file: "<string>", line: 1, column: error.offset + 1, message: error.message)
+            do throws(JSONParseError) { try parser.parse(buf) } catch {
+                throw DataError(file: file, line: 1, column: error.offset + 1, message: error.message)
             }
-            return materialize(parser.tokens, 0, UnsafeBufferPointer(buf))
+            return materialize(parser.tokens, 0, buf)
         }
     }
 }
@@ -194,13 +217,14 @@ public struct ByteWriter {
     public init() {}
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    @inline(__always) public mutating func append(_ b: UInt8) { bytes.append(b) }
+    @inlinable @inline(__always) public mutating func append(_ b: UInt8) { bytes.append(b) }
     public mutating func append(_ s: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
-    public mutating func append(_ raw: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: raw) }
+    @inlinable public mutating func append(_ raw: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: raw) }
 
-    public mutating func write(_ v: JSON) {
+    /// Writes `v`, compactly, or with `spaced` a space after each `,` and `:` (Python's default separators).
+    public mutating func write(_ v: JSON, spaced: Bool = false) {
         switch v {
         case .null: append("null")
         case .bool(let b): if b { append("true") } else { append("false") }
@@ -209,17 +233,17 @@ public struct ByteWriter {
         case .array(let a):
             append(UInt8(ascii: "["))
             for (i, x) in a.enumerated() {
-                if i > 0 { append(UInt8(ascii: ",")) }
-                write(x)
+                if i > 0 { if spaced { append(", ") } else { append(UInt8(ascii: ",")) } }
+                write(x, spaced: spaced)
             }
             append(UInt8(ascii: "]"))
         case .object(let o):
             append(UInt8(ascii: "{"))
             for i in 0..<o.count {
-                if i > 0 { append(UInt8(ascii: ",")) }
+                if i > 0 { if spaced { append(", ") } else { append(UInt8(ascii: ",")) } }
                 writeString(o.keys[i])
-                append(UInt8(ascii: ":"))
-                write(o.values[i])
+                if spaced { append(": ") } else { append(UInt8(ascii: ":")) }
+                write(o.values[i], spaced: spaced)
             }
             append(UInt8(ascii: "}"))
         }

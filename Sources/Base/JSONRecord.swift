@@ -1,20 +1,5 @@
 // One JSON Lines record: the line's bytes plus its tape. Field access decodes only what is asked for.
 
-/// An error in the data, located in its input: prints as `file:line:column: message`.
-public struct DataError: Error, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int?
-    public var message: String
-    public init(file: String, line: Int, column: Int? = nil, message: String) {
-        self.file = file; self.line = line; self.column = column; self.message = message
-    }
-    public var description: String {
-        if let c = column { return "\(file):\(line):\(c): \(message)" }
-        return "\(file):\(line): \(message)"
-    }
-}
-
 /// A field path such as `verdict`, `meta.difficulty`, `tests[0]` or `meta["odd key"]`.
 public struct FieldPath: Equatable, CustomStringConvertible {
     public enum Step: Equatable { case key(String), index(Int) }
@@ -70,22 +55,16 @@ public struct FieldPath: Equatable, CustomStringConvertible {
     }
 }
 
-/// An error in how a tool was asked to do something (a bad path, expression or option value).
-public struct ToolInputError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ message: String) { description = message }
-}
-
 public final class JSONRecord {
     /// The line without its terminator.
     public private(set) var bytes: [UInt8] = []
     var parser = TapeParser()
     public var tokens: [Token] { parser.tokens }
 
-    init() { bytes.reserveCapacity(4096) }
+    package init() { bytes.reserveCapacity(4096) }
 
     /// Copies `line` in and parses it.
-    func load(_ line: UnsafeBufferPointer<UInt8>) throws(JSONParseError) {
+    package func load(_ line: UnsafeBufferPointer<UInt8>) throws(JSONParseError) {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: line)
         try bytes.withUnsafeBufferPointer { b throws(JSONParseError) in try parser.parse(b) }
