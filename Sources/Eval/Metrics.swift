@@ -1,6 +1,7 @@
 // The metrics table: every metric st-eval reports is one row here, in the documented output order — its name,
 // how it is computed from a group's records, and how it is shown (the JSON keeps every row; the text table
 // follows `table` and `kind`). Adding a metric is adding a row.
+import Base
 
 /// How people read a metric's value (Table.swift): counts as integers, rates in percent, FLOPs in scientific
 /// notation, other numbers with two decimals.
