@@ -259,13 +259,13 @@ final class SandboxWorker {
     }
 
     /// Ends the worker and reaps it before returning, so nothing of it is left when st-verify exits: a
-    /// worker told to hang up gets half a second to exit; otherwise (or then) bubblewrap's init in the
-    /// sandbox is killed (the kernel then kills every process of the PID namespace, and the monitor, which
-    /// reaps it, exits), and last the monitor itself.
+    /// worker told to hang up gets half a second to exit; otherwise (or then) the worker is killed (the
+    /// kernel then kills every process of its PID namespace, and bubblewrap's monitor reaps it and exits),
+    /// and last the monitor itself.
     func terminate() {
         guard alive else { return }
         alive = false
-        let inner = childrenOf(pid)   // bubblewrap's init in the sandbox (or setsid's worker)
+        let inner = childrenOf(pid)   // the worker in the sandbox (or setsid's)
         if !hungUp { close(toWorker) }
         close(fromWorker)
         if !(hungUp && reap(pid, within: 0.5)) {
@@ -274,12 +274,6 @@ final class SandboxWorker {
                 Glibc.kill(pid, SIGKILL)
                 _ = reap(pid, within: 5)
             }
-        }
-        // bubblewrap's monitor exits without reaping its init, which, orphaned, comes to st-verify (a child
-        // subreaper): reaped here, or it would linger as a zombie after st-verify's exit
-        for child in inner where !reap(child, within: 0.5) {
-            Glibc.kill(child, SIGKILL)
-            _ = reap(child, within: 1)
         }
     }
 }
@@ -295,13 +289,6 @@ func reap(_ pid: pid_t, within seconds: Double) -> Bool {
         usleep(1000)
     }
 }
-
-/// Makes st-verify a child subreaper (prctl is variadic in C, so it is called through a fixed signature).
-let becomeSubreaper: Void = {
-    guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return }
-    typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-    _ = unsafeBitCast(sym, to: Prctl.self)(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0)
-}()
 
 /// A pool of sandboxed workers, one per concurrent run.
 public final class SandboxPool: @unchecked Sendable {
@@ -319,7 +306,6 @@ public final class SandboxPool: @unchecked Sendable {
                 verbose: Bool = false) throws {
         self.limits = limits
         self.verbose = verbose
-        _ = becomeSubreaper
         // The real interpreter (pyenv and similar put a shell script first on PATH) and its prefix.
         guard let probe = captureOutput([python, "-I", "-c",
                                          "import os,sys;print(os.path.realpath(sys.executable));print(sys.base_prefix);[print(p) for p in sys.path if p]"]) else {
@@ -337,6 +323,10 @@ public final class SandboxPool: @unchecked Sendable {
                 + ["--dev", "/dev", "--proc", "/proc", "--size", tmpSize, "--tmpfs", "/tmp"]
                 + ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                    "--die-with-parent", "--new-session", "--chdir", "/tmp"]
+                // The worker as the namespace's init: bubblewrap's monitor then reaps it itself (its own
+                // init is left to whoever inherits it, a zombie after st-verify's exit), the kernel kills
+                // every process of the sandbox when it ends, and no program can signal it.
+                + ((captureOutput([bwrap, "--help"]) ?? "").contains("--as-pid-1") ? ["--as-pid-1"] : [])
             let tail = ["--", exe, "-I", "-c", workerScript]
             if root {
                 // As root: no user namespace, so the worker can give each run its own unprivileged uid

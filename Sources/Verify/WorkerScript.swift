@@ -360,6 +360,8 @@ def from_plain(v, handle):
             return float(x)
         if k == "b":
             return bytes.fromhex(x)
+        if k == "T" and x in BUILTIN_TYPE_NAMES:
+            return getattr(builtins, x)
         raise ProtocolError("malformed value from the program")
     if type(x) is not list:
         raise ProtocolError("malformed value from the program")
@@ -472,7 +474,13 @@ def plain_arg(v, depth=0):
         return {"c": [v.real, v.imag]}
     if t is range:
         return {"R": [v.start, v.stop, v.step]}
+    if t is type and v in BUILTIN_TYPES:      # remove_datatype(t, int): a builtin type, by name
+        return {"T": v.__name__}
     raise TypeError("the test passes a %s to the program; only builtin values cross" % t.__name__)
+
+
+BUILTIN_TYPES = (int, float, str, bool, bytes, complex, list, tuple, dict, set, frozenset, object)
+BUILTIN_TYPE_NAMES = {t.__name__ for t in BUILTIN_TYPES}
 
 
 # Modules the tester imports itself when the test uses a module the program imported (MBPP's tests call
@@ -482,6 +490,7 @@ SAFE_MODULES = {"math", "cmath", "re", "collections", "itertools", "functools", 
                 "operator", "statistics", "fractions", "decimal", "random", "copy", "typing", "datetime",
                 "calendar", "array", "numbers", "unicodedata", "textwrap", "json", "numpy", "hashlib", "struct",
                 "collections.abc", "difflib", "sympy"}
+MODULE_ALIASES = {"np": "numpy", "sp": "sympy"}
 
 
 def tester_process(req, out_w, err_w, chan, res_w, nonce):
@@ -522,6 +531,26 @@ def names_in(sources):
     return sorted(out)
 
 
+def under_test(tests, name):
+    """{name} when the builtin `name` is only ever the function under test (MBPP 126 defines `sum`): each
+    occurrence is the callee on the left of an assert's single comparison, so the program gets the inputs
+    only, never the expected side (a program's own `set` must not see `set(f(x)) == set((4, 5))`)."""
+    seen = lhs = 0
+    for s in tests:
+        try:
+            tree = ast.parse(s)
+        except SyntaxError:
+            return set()
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and n.id == name:
+                seen += 1
+            if isinstance(n, ast.Assert) and isinstance(n.test, ast.Compare) and len(n.test.ops) == 1:
+                left = n.test.left
+                if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == name:
+                    lhs += 1
+    return {name} if seen and seen == lhs else set()
+
+
 def tester(req, finish):
     sources = {}
     # The benchmark's test code compiles before the program runs: if it does not, the benchmark is broken.
@@ -544,7 +573,7 @@ def tester(req, finish):
     entry = req.get("entry_point")
     context = req.get("context")
     wanted = names_in(tests)
-    wanted = [n for n in wanted if not hasattr(builtins, n)]
+    wanted = [n for n in wanted if not hasattr(builtins, n) or n in under_test(tests, n)]
     if entry and entry not in wanted:
         wanted.append(entry)
     send_msg(CHAN, {"names": wanted})
@@ -564,6 +593,10 @@ def tester(req, finish):
         k = kinds.get(n)
         if type(k) is not list or not k:
             continue
+        if n in SAFE_MODULES or n in MODULE_ALIASES:
+            # `math`, `np` in a test are the modules, whatever the program bound to the name (a fake math
+            # whose isclose always says yes would otherwise answer the comparison)
+            k = ["module", MODULE_ALIASES.get(n, n)]
         if k[0] in ("module", "from") and len(k) >= 2 and k[1] in SAFE_MODULES:
             try:
                 v = importlib.import_module(k[1])
