@@ -64,6 +64,9 @@ public struct RunRequest: Sendable {
     /// For HumanEval with --partial: the test source whose `check(candidate)` body is split into tests.
     public var splitCheck: String?
     public var entryPoint: String?
+    /// For `.tests`: benchmark code the tester runs before the tests, apart from the program (HumanEval's
+    /// prompt: the helpers its test uses).
+    public var context: String?
     public var stopOnFail = true
     public var stdin: String?
     public init(mode: Mode, program: String) { self.mode = mode; self.program = program }
@@ -246,14 +249,44 @@ final class SandboxWorker {
         }
     }
 
+    private var hungUp = false
+
+    /// Closes the worker's input: it finishes, and bubblewrap's init and monitor exit after it.
+    func hangUp() {
+        guard alive, !hungUp else { return }
+        hungUp = true
+        close(toWorker)
+    }
+
+    /// Ends the worker and reaps it before returning, so nothing of it is left when st-verify exits: a
+    /// worker told to hang up gets half a second to exit; otherwise (or then) the worker is killed (the
+    /// kernel then kills every process of its PID namespace, and bubblewrap's monitor reaps it and exits),
+    /// and last the monitor itself.
     func terminate() {
         guard alive else { return }
         alive = false
-        close(toWorker)
+        let inner = childrenOf(pid)   // the worker in the sandbox (or setsid's)
+        if !hungUp { close(toWorker) }
         close(fromWorker)
-        Glibc.kill(pid, SIGKILL)   // bwrap --die-with-parent takes the whole sandbox with it
-        var st: Int32 = 0
-        while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+        if !(hungUp && reap(pid, within: 0.5)) {
+            for child in inner { Glibc.kill(child, SIGKILL) }
+            if !reap(pid, within: 0.5) {
+                Glibc.kill(pid, SIGKILL)
+                _ = reap(pid, within: 5)
+            }
+        }
+    }
+}
+
+/// Waits up to `seconds` for `pid` to end and reaps it; true when it is gone (or not our child).
+func reap(_ pid: pid_t, within seconds: Double) -> Bool {
+    var st: Int32 = 0
+    let end = monotonicSeconds() + seconds
+    while true {
+        let r = waitpid(pid, &st, WNOHANG)
+        if r == pid || (r < 0 && errno == ECHILD) { return true }
+        if monotonicSeconds() >= end { return false }
+        usleep(1000)
     }
 }
 
@@ -275,39 +308,25 @@ public final class SandboxPool: @unchecked Sendable {
         self.verbose = verbose
         // The real interpreter (pyenv and similar put a shell script first on PATH) and its prefix.
         guard let probe = captureOutput([python, "-I", "-c",
-                                         "import os,sys;print(os.path.realpath(sys.executable));print(sys.base_prefix)"]) else {
+                                         "import os,sys;print(os.path.realpath(sys.executable));print(sys.base_prefix);[print(p) for p in sys.path if p]"]) else {
             throw SandboxError("cannot run \(python): the code tasks need Python 3 (--python PATH)")
         }
         let lines = probe.split(separator: "\n").map(String.init)
         guard lines.count >= 2 else { throw SandboxError("cannot run \(python)") }
         let exe = lines[0], prefix = lines[1]
         let root = geteuid() == 0
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? (root ? "/root" : "")
         var layers: [(SandboxLayer, [String])] = []
         var why: String? = nil
         if !forceFallback, let bwrap = findExecutable("bwrap") {
             let tmpSize = String(max(64 << 20, 4 * limits.fileSize))
-            var args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                        "--size", tmpSize, "--tmpfs", "/tmp"]
-            var hidden = ["/tmp"]
-            if home.count > 1 && home != "/tmp" && FileManager.default.fileExists(atPath: home) {
-                args += ["--tmpfs", home]                              // hide the home directory
-                hidden.append(home)
-            }
-            // ...but keep an interpreter installed under a hidden directory (pyenv under the home, a build
-            // under /tmp) visible, and reachable by the sandbox uid
-            for top in hidden {
-                for path in [prefix, exe] where path.hasPrefix(top + "/") && !(path == exe && exe.hasPrefix(prefix + "/")) {
-                    var dir = top
-                    for part in path.dropFirst(top.count + 1).split(separator: "/").dropLast() {
-                        dir += "/" + part
-                        args += ["--perms", "0755", "--dir", dir]
-                    }
-                    args += ["--ro-bind", path, path]
-                }
-            }
-            args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                     "--die-with-parent", "--new-session", "--chdir", "/tmp"]
+            let args = [bwrap] + Self.runtimeBinds(python: exe, prefix: prefix, paths: lines.dropFirst(2).map { $0 })
+                + ["--dev", "/dev", "--proc", "/proc", "--size", tmpSize, "--tmpfs", "/tmp"]
+                + ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                   "--die-with-parent", "--new-session", "--chdir", "/tmp"]
+                // The worker as the namespace's init: bubblewrap's monitor then reaps it itself (its own
+                // init is left to whoever inherits it, a zombie after st-verify's exit), the kernel kills
+                // every process of the sandbox when it ends, and no program can signal it.
+                + ((captureOutput([bwrap, "--help"]) ?? "").contains("--as-pid-1") ? ["--as-pid-1"] : [])
             let tail = ["--", exe, "-I", "-c", workerScript]
             if root {
                 // As root: no user namespace, so the worker can give each run its own unprivileged uid
@@ -349,7 +368,8 @@ public final class SandboxPool: @unchecked Sendable {
                 candidates.append((exe, false))
             }
             for (py, drop) in candidates {
-                let argv = ["setsid", py, "-I", "-c", workerScript]
+                // -w: setsid waits for the worker, so killing it (and the worker's parent-death signal) ends it
+                let argv = ["setsid", "-w", py, "-I", "-c", workerScript]
                 if Self.probe(argv, env: Self.environment(uid: drop ? 61000 : 0, tmp: dir, nonet: true)) {
                     var w = why ?? "bwrap unavailable"
                     if root && !drop { w += "; running as root without a uid change: \(exe)'s files are not readable by another uid" }
@@ -371,9 +391,50 @@ public final class SandboxPool: @unchecked Sendable {
 
     deinit { shutdown() }
 
+    /// What a program sees of the machine, read-only: the system's programs and libraries (/usr and the
+    /// top-level links or directories into it), the few /etc files the dynamic loader and Python read, and
+    /// the interpreter's own directories (pyenv under a hidden home, a virtual environment's site-packages).
+    /// Nothing else: no home directory, no working tree, no benchmark or sample files, no /var, /opt, /mnt.
+    static func runtimeBinds(python exe: String, prefix: String, paths: [String]) -> [String] {
+        var args: [String] = []
+        var bound: [String] = []
+        var made = Set<String>()
+        func covered(_ p: String) -> Bool { bound.contains { p == $0 || p.hasPrefix($0 + "/") } }
+        func bind(_ path: String) {
+            guard path.hasPrefix("/"), path != "/", !covered(path), FileManager.default.fileExists(atPath: path) else { return }
+            // parents the sandbox uid can traverse (the real ones, such as /root, may not be)
+            var dir = ""
+            for part in path.split(separator: "/").dropLast() {
+                dir += "/" + part
+                if !covered(dir) && !made.contains(dir) {
+                    args += ["--perms", "0755", "--dir", dir]
+                    made.insert(dir)
+                }
+            }
+            args += ["--ro-bind", path, path]
+            bound.append(path)
+        }
+        bind("/usr")
+        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
+            if let dest = try? FileManager.default.destinationOfSymbolicLink(atPath: top) {
+                args += ["--symlink", dest, top]
+            } else {
+                bind(top)
+            }
+        }
+        for f in ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "passwd", "group",
+                  "nsswitch.conf", "hosts"] {
+            bind("/etc/" + f)
+        }
+        for p in [prefix, exe] + paths { bind(p) }
+        return args
+    }
+
     /// Stops every worker and removes the fallback layer's private directory.
     public func shutdown() {
         lock.lock()
+        // all at once: each worker exits on end of input, and bubblewrap with it, within a few milliseconds
+        for (_, w) in idle { w?.hangUp() }
         for (_, w) in idle { w?.terminate() }
         lock.unlock()
         if let t = privateTmp { try? FileManager.default.removeItem(atPath: t) }
@@ -412,6 +473,7 @@ public final class SandboxPool: @unchecked Sendable {
             o["stop_on_fail"] = JSON(r.stopOnFail)
             if let s = r.splitCheck { o["split_check"] = JSON(s) }
             if let e = r.entryPoint { o["entry_point"] = JSON(e) }
+            if let c = r.context { o["context"] = JSON(c) }
         }
         if let s = r.stdin { o["stdin"] = JSON(s) }
         o["limits"] = .object(JSONObject([
@@ -504,6 +566,17 @@ public final class SandboxPool: @unchecked Sendable {
         }
         return o
     }
+}
+
+/// Processes whose parent is `pid` (from /proc/PID/task/*/children).
+func childrenOf(_ pid: pid_t) -> [pid_t] {
+    guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return [] }
+    var out: [pid_t] = []
+    for t in tasks {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/children", encoding: .utf8) else { continue }
+        out += s.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+    return out
 }
 
 func findExecutable(_ name: String) -> String? {

@@ -379,9 +379,10 @@ public final class Verifier: @unchecked Sendable {
         if !program.hasSuffix("\n") { program += "\n" }
         var req = RunRequest(mode: .tests, program: program)
         req.tests = [test, "check(\(entry))"]
+        req.entryPoint = entry
+        req.context = prompt   // the tester's own copy of the prompt's helpers (the program's are remote)
         if options.partial {
             req.splitCheck = test
-            req.entryPoint = entry
             req.stopOnFail = false
         }
         apply(pool.run(req), to: &r, script: false)

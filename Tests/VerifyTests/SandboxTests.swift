@@ -133,6 +133,34 @@ final class SandboxTests: XCTestCase {
         XCTAssertFalse(c2t.verifier.contains("program"))
     }
 
+    /// Programs that try to pass without computing: the tests run in another process and compare builtin
+    /// values there, so none of these passes; the honest solution does.
+    func testRewardCannotBeForged() throws {
+        var o = VerifyOptions()
+        o.task = .humaneval
+        o.limits.wall = 5
+        let v = Verifier(options: o, threads: 1)
+        guard v.sandbox().0 != nil else { throw XCTSkip("no sandbox here") }
+        let he = [("prompt", JSON("def add(a, b):\n    \"\"\"Add.\"\"\"\n")),
+                  ("test", JSON("def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(2, 2) == 4\n")),
+                  ("entry_point", JSON("add"))]
+        let cheats = [
+            "    class A:\n        def __eq__(s, o): return True\n    return A()\n",
+            "    class I(int):\n        def __eq__(s, o): return True\n    return I(0)\n",
+            "    import sys\n    sys._getframe(1).f_globals['check'] = lambda c: None\n    return 0\n",
+            "    import gc\n    return 3 if any(isinstance(x, str) and '== 3' in x for x in gc.get_objects()) else 0\n",
+            "    import os\n    os._exit(0)\n",
+            "    raise SystemExit(0)\n",
+        ]
+        for c in cheats {
+            let r = v.verify(try records([json(he + [("completion", JSON(c))])])[0])
+            XCTAssertNotEqual(r.verdict, .pass, c)
+            XCTAssertEqual(r.reward, 0, c)
+        }
+        let honest = v.verify(try records([json(he + [("completion", JSON("    return a + b\n"))])])[0])
+        XCTAssertEqual(honest.verdict, .pass, honest.reason ?? "")
+    }
+
     func testDeterministicPrograms() throws {
         let v = Verifier(options: VerifyOptions(), threads: 2)
         guard v.sandbox().0 != nil else { throw XCTSkip("no sandbox here") }
