@@ -460,20 +460,21 @@ public final class SampleEngine {
 
     /// A complete sample's fields, handed to the output to wait for their turn.
     func finish(_ a: Active, reason: String, _ sched: Scheduler) {
+        typealias F = RecordField
         var fields: [(String, JSON)] = []
         if a.job.method.translates {
-            if let c = a.job.record["completion"] { fields.append(("source_completion", c)) }
-            if let m = a.job.record["method"] { fields.append(("source_method", m)) }
+            if let c = a.job.record[F.completion] { fields.append((F.sourceCompletion, c)) }
+            if let m = a.job.record[F.method] { fields.append((F.sourceMethod, m)) }
         }
         fields += [
-            ("method", JSON(a.job.method.name)), ("sample", JSON(a.sampleIndex)),
-            ("prompt_text", JSON(a.job.promptText)),
-            ("completion", JSON(String(decoding: a.bytes, as: UTF8.self))), ("finish", JSON(reason)),
-            ("prompt_tokens", JSON(a.job.tokens.count)), ("completion_tokens", JSON(a.tokens.count)),
-            ("flops", JSON(a.flops.rounded())), ("model", JSON(modelID)), ("seed", JSON(Int(truncatingIfNeeded: options.seed))),
-            ("temperature", JSON(options.settings.temperature)),
+            (F.method, JSON(a.job.method.name)), (F.sample, JSON(a.sampleIndex)),
+            (F.promptText, JSON(a.job.promptText)),
+            (F.completion, JSON(String(decoding: a.bytes, as: UTF8.self))), (F.finish, JSON(reason)),
+            (F.promptTokens, JSON(a.job.tokens.count)), (F.completionTokens, JSON(a.tokens.count)),
+            (F.flops, JSON(a.flops.rounded())), (F.model, JSON(modelID)), (F.seed, JSON(Int(truncatingIfNeeded: options.seed))),
+            (F.temperature, JSON(options.settings.temperature)),
         ]
-        if options.tokenIDs { fields.append(("completion_ids", .array(a.tokens.map { JSON(Int($0)) }))) }
+        if options.tokenIDs { fields.append((F.completionIDs, .array(a.tokens.map { JSON(Int($0)) }))) }
         sched.output.finish(a.ordinal, fields: fields)
     }
 }

@@ -1,1 +1,0 @@
-// MathText: see Package.swift for what this module is for.

@@ -1,1 +1,0 @@
-// Verify: see Package.swift for what this module is for.
