@@ -336,7 +336,8 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], options: PlotOptions 
     let leftW = min(1400, max(420, 60 + Double(max(nIn - 1, 0)) * 22))
 
     // The series, x in panel-relative pixels (shifted when the panels are placed).
-    let xIn = { (i: Int) in nIn == 1 ? leftW / 2 : 30 + Double(i) * (leftW - 60) / Double(nIn - 1) }
+    let inSpacing = nIn == 1 ? leftW : (leftW - 60) / Double(nIn - 1)
+    let xIn = { (i: Int) in nIn == 1 ? leftW / 2 : 30 + Double(i) * inSpacing }
     let left = names.map { n in
         Series(name: n, points: inputs.enumerated().map { i, r in
             PlotPoint(x: xIn(i), y: r.all[n]?.double.map { $0 * scale },
@@ -363,8 +364,8 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], options: PlotOptions 
         s.contains { $0.points.contains { $0.y != nil && $0.ci != nil } }
             ? "error bars: \(level) bootstrap intervals over problems" : nil
     }
-    let leftTitle = wrapList(names.map(metricTitle).joined(separator: ", ") + unit + " by input",
-                             Int(leftW / 8.8))
+    let leftTitle = names.isEmpty ? ["no metric computable"]
+        : wrapList(names.map(metricTitle).joined(separator: ", ") + unit + " by input", Int(leftW / 8.8))
     let rightTitle = right.count == 1
         ? wrapList("pass@k (%) of " + shortLabel(right[0].name, 30), Int(rightW / 8.8))
         : [nIn == 1 ? "pass@k (%) by input and method" : "pass@k (%) by input"]
@@ -372,7 +373,7 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], options: PlotOptions 
     let headLines = max(leftTitle.count, rightTitle.count)
     let top = 16 + Double(headLines) * 18 + (leftCaption != nil || rightCaption != nil ? 17 : 0)
 
-    let ticks = TickLayout(labels: inputs.map(\.label), spacing: nIn == 1 ? leftW : (leftW - 60) / Double(nIn - 1))
+    let ticks = TickLayout(labels: inputs.map(\.label), spacing: inSpacing)
     let x0 = max(76, ticks.reachLeft - 30 + 12)
     let kSpacing = zip(lk, lk.dropFirst()).map { ($1 - $0) * (rightW - 40) / (hi - lo) }.min() ?? rightW
     let kTicks = TickLayout(labels: ks.map(String.init), spacing: kSpacing)
@@ -404,7 +405,7 @@ public func renderPlot(_ inputs: [InputResult], ks: [Int], options: PlotOptions 
     let yLabel = names.count == 1 ? metricTitle(names[0]) + unit : (percent ? "rate (%)" : "value")
     a.frame(title: leftTitle, caption: leftCaption, xLabel: "input", yLabel: yLabel, xLabelY: xLabelY.left)
     for (i, input) in inputs.enumerated() { a.xTick(i, x0 + xIn(i), input.label) }
-    a.draw(place(left, x0), dodge: dodge(left.count, nIn == 1 ? leftW : (leftW - 60) / Double(nIn - 1)))
+    a.draw(place(left, x0), dodge: dodge(left.count, inSpacing))
     svg += a.out
 
     // Right: pass@k curves over k on a log2 axis.

@@ -122,13 +122,16 @@ final class PlotTests: XCTestCase {
         let fit = renderPlot(rs, ks: [1, 2, 4], options: o)
         XCTAssertTrue(fit.contains(">greedy accuracy (%) by input</text>"))
         XCTAssertTrue(fit.contains(">greedy accuracy (%)</text>"))   // the y label
-        // The fitted left axis spans the values and interval ends, not 0-100.
-        let values = axisValues([Series(name: "g", points: rs.map { r in
-            PlotPoint(x: 0, y: r.all["greedy"]!.double! * 100,
-                      ci: interval(r.all, "greedy").map { ($0.low * 100, $0.high * 100) })
+        // The fitted axis spans the values and interval ends, and not much more: within a step of each end.
+        let values = axisValues([Series(name: "p", points: rs.map { r in
+            PlotPoint(x: 0, y: r.all["pass@1"]!.double! * 100,
+                      ci: interval(r.all, "pass@1").map { ($0.low * 100, $0.high * 100) })
         })])
+        XCTAssertEqual(values.count, 6)
         let axis = fitAxis(values, percent: true, full: false)
         XCTAssertLessThanOrEqual(axis.low, values.min()!); XCTAssertGreaterThanOrEqual(axis.high, values.max()!)
+        XCTAssertGreaterThanOrEqual(axis.low + axis.step, values.min()!)
+        XCTAssertLessThanOrEqual(axis.high - axis.step, values.max()!)
         XCTAssertNotEqual(axis, Axis(low: 0, high: 100, step: 20))
         o.yRange = .full
         let full = renderPlot(rs, ks: [1, 2, 4], options: o)
