@@ -9,6 +9,8 @@ import Train
 import Glibc
 #endif
 
+extension PlotYRange: ExpressibleByArgument {}
+
 struct EvalCommand: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "st-eval",
@@ -28,6 +30,10 @@ struct EvalCommand: ToolCommand {
         The JSON document goes to stdout or -o; the table to stderr, or to stdout with --table. Keys and rules \
         are documented in docs/st-eval.md.
 
+        --plot FILE.svg writes a results figure: the --plot-metrics across inputs and the pass@k curves, each \
+        point with its bootstrap interval as an error bar, titles naming the metrics, and the y axis fitted to \
+        the values and interval ends (--plot-y full: 0-100 %).
+
         With --loss DATA --model DIR, st-eval instead measures the model's mean token loss (nats per scored \
         token) and perplexity on DATA, with st-train's rules: a {"text"} document is scored on every token \
         after <bos> and on <eos>, a {"prompt","completion"} pair on its completion and <eos> only (the prompt \
@@ -41,6 +47,8 @@ struct EvalCommand: ToolCommand {
           st-eval verified.jsonl.zst --k 1,4,16 --by level
           # compare rounds and plot them
           st-eval round-*/eval-verified.jsonl.zst --plot rounds.svg -o rounds.json
+          # greedy accuracy of the rounds on a 0-100 % axis
+          st-eval r0=r0/v.jsonl.zst r1=r1/v.jsonl.zst --plot greedy.svg --plot-metrics greedy --plot-y full -q
           # a weak-cheap model against a strong-expensive one, as a table on stdout
           st-eval weak=wc.jsonl.zst strong=se.jsonl.zst --table
           # one number for a script
@@ -97,13 +105,20 @@ struct EvalCommand: ToolCommand {
     @Flag(help: "Print the table on stdout (the JSON then goes only to -o, if given).")
     var table = false
 
-    @Option(help: ArgumentHelp("Write an SVG plot: metrics across inputs and pass@k curves.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp(
+        "Write an SVG plot: metrics across inputs and pass@k curves, with bootstrap intervals as error bars.",
+        valueName: "file.svg"))
     var plot: String?
 
     @Option(name: .customLong("plot-metrics"), help: ArgumentHelp(
         "Metrics drawn across inputs, comma-separated (default: greedy, pass@ smallest and largest K, maj@ and coverage@ largest K, fpr).",
         valueName: "list"))
     var plotMetrics: String?
+
+    @Option(name: .customLong("plot-y"), help: ArgumentHelp(
+        "Plot y axis: 'fit' the values and interval ends on 1-2-5 ticks (default), or 'full' 0-100 %.",
+        valueName: "fit|full"))
+    var plotY: PlotYRange?
 
     // --loss
     @Option(name: .customLong("loss"), help: ArgumentHelp(
@@ -147,11 +162,15 @@ struct EvalCommand: ToolCommand {
                 throw ValidationError("--loss measures a model; give its data with --loss (repeatable), not as input '\(inputs[0])'")
             }
             let sampleOnly: [(String, Bool)] = [("--k", kList != nil), ("--by", !byFields.isEmpty), ("--\(ProblemID.option)", idField != nil),
-                ("--plot", plot != nil), ("--plot-metrics", plotMetrics != nil)]
+                ("--plot", plot != nil), ("--plot-metrics", plotMetrics != nil), ("--plot-y", plotY != nil)]
             if let (name, _) = sampleOnly.first(where: { $0.1 }) { throw ValidationError("\(name) cannot be combined with --loss") }
             if let c = context, c < 1 { throw ValidationError("--context must be at least 1") }
             if let b = batch, b < 1 { throw ValidationError("--batch must be at least 1") }
             if lossData.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin ('-') can be given only once") }
+        }
+        if plot == nil, lossData.isEmpty {
+            if plotMetrics != nil { throw ValidationError("--plot-metrics goes with --plot FILE") }
+            if plotY != nil { throw ValidationError("--plot-y goes with --plot FILE") }
         }
         if let k = kList {
             let parts = k.split(separator: ",", omittingEmptySubsequences: false)
@@ -231,8 +250,13 @@ struct EvalCommand: ToolCommand {
                 throw ValidationError("--plot-metrics: no metric '\(n)' (K values: "
                     + options.ks.map(String.init).joined(separator: ",") + ")")
             }
+            if let n = names, let conflict = plotMetricsConflict(n) { throw ValidationError(conflict) }
+            var plotOptions = PlotOptions()
+            plotOptions.metrics = names
+            plotOptions.yRange = plotY ?? .fit
+            plotOptions.confidence = confidence
             let f = try OutputFile(path: path)
-            try Array(renderPlot(results, ks: options.ks, metrics: names).utf8).withUnsafeBytes { try f.write($0) }
+            try Array(renderPlot(results, ks: options.ks, options: plotOptions).utf8).withUnsafeBytes { try f.write($0) }
             pending.append { try f.commit() }
         }
         for commit in pending { try commit() }
