@@ -92,10 +92,15 @@ public struct Method {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ToolInputError("\(path): cannot read method file")
         }
+        return try parse(text: text, name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path)
+    }
+
+    /// Parses the text of a method file; `name` is used unless the header sets one, `path` names it in errors.
+    public static func parse(text: String, name: String, path: String) throws -> Method {
         guard let sep = text.range(of: "\n---\n") ?? (text.hasPrefix("---\n") ? text.range(of: "---\n") : nil) else {
             throw ToolInputError("\(path): no '---' line between the header and the template")
         }
-        var m = Method(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, template: String(text[sep.upperBound...]))
+        var m = Method(name: name, template: String(text[sep.upperBound...]))
         for (n, raw) in text[..<sep.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
