@@ -26,7 +26,7 @@ fuzz_sources = $(or $(FUZZ_SRC_$(1)),$(wildcard Sources/$(1)/*.swift))
 # $(call fuzz_before,M,LIST): the words of LIST before M.
 fuzz_before = $(if $(filter $(1),$(firstword $(2))),,$(firstword $(2)) $(call fuzz_before,$(1),$(wordlist 2,$(words $(2)),$(2))))
 
-.PHONY: fuzz fuzz-build fuzz-smoke $(addprefix fuzz-,$(FUZZ_TARGETS))
+.PHONY: fuzz fuzz-build fuzz-smoke check-full $(addprefix fuzz-,$(FUZZ_TARGETS))
 ## fuzz: run every fuzz target for FUZZ_SECONDS each (default 60; FUZZ_RUNS=N for a count); not in make test
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 fuzz-build: $(addprefix $(FUZZ_BUILD)/fuzz-,$(FUZZ_TARGETS))
@@ -34,9 +34,12 @@ fuzz-build: $(addprefix $(FUZZ_BUILD)/fuzz-,$(FUZZ_TARGETS))
 fuzz-smoke: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  dict=; [ -f Fuzz/$$t.dict ] && dict=-dict=Fuzz/$$t.dict; \
-	  SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$$t -runs=0 $(FUZZ_FLAGS) $$dict Fuzz/corpus/$$t >$(FUZZ_DIR)/$$t-smoke.log 2>&1 || { tail -40 $(FUZZ_DIR)/$$t-smoke.log >&2; exit 1; }; \
-	  echo "fuzz-$$t: corpus of $$(ls Fuzz/corpus/$$t | wc -l) inputs runs clean"; \
+	  seeds=; [ -d Fuzz/corpus/$$t ] && seeds=Fuzz/corpus/$$t; \
+	  SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$$t -runs=0 $(FUZZ_FLAGS) $$dict $$seeds >$(FUZZ_DIR)/$$t-smoke.log 2>&1 || \
+	    { tail -40 $(FUZZ_DIR)/$$t-smoke.log >&2; exit 1; }; \
+	  echo "fuzz-$$t: $$(ls $${seeds:-/dev/null} 2>/dev/null | wc -l) committed inputs run clean"; \
 	done
+check-full: fuzz-smoke
 
 # $(call fuzz_module_rules,TARGET): each module of TARGET is built after the modules listed before it.
 define fuzz_module_rules
@@ -49,7 +52,7 @@ fuzz-$(1): $(FUZZ_BUILD)/fuzz-$(1)
 	@mkdir -p $(FUZZ_DIR)/$(1)/corpus $(FUZZ_DIR)/$(1)/crashes
 	cd $(FUZZ_DIR)/$(1) && SWIFT_BACKTRACE=enable=no nice -n 10 ../build/fuzz-$(1) -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) \
 	  $(FUZZ_FLAGS) -print_final_stats=1 -artifact_prefix=crashes/ \
-	  $(if $(wildcard Fuzz/$(1).dict),-dict=$(CURDIR)/Fuzz/$(1).dict) corpus $(CURDIR)/Fuzz/corpus/$(1) \
+	  $(if $(wildcard Fuzz/$(1).dict),-dict=$(CURDIR)/Fuzz/$(1).dict) corpus $(wildcard $(CURDIR)/Fuzz/corpus/$(1)) \
 	  2>&1 | tee fuzz.log | { grep -E '^#[0-9]+[[:space:]]+(DONE|pulse)|^(stat::|==|SUMMARY|artifact)' || true; }
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_module_rules,$(t))))
@@ -59,3 +62,4 @@ $(FUZZ_BUILD)/%.o:
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_SWIFTC) -module-name $* -wmo -emit-module -emit-module-path $(FUZZ_BUILD)/$*.swiftmodule \
 	  -c $(call fuzz_sources,$*) -o $@
+	@touch $@   # swiftc leaves an unchanged object's old time, which would make it look stale forever
