@@ -101,5 +101,11 @@ final class MethodTests: XCTestCase {
         FileManager.default.createFile(atPath: path, contents: Data("name: x\nbogus: 1\n---\nT".utf8))
         XCTAssertThrowsError(try Method.parse(file: path)) { e in XCTAssertTrue("\(e)".contains(":2: unknown key 'bogus'"), "\(e)") }
         XCTAssertThrowsError(try resolveMethod("no-such-method"))
+        // The text entry (the fuzzer's): the given name holds unless the header sets one; errors name the path.
+        let t = try Method.parse(text: "stop: X\n---\n{q}", name: "dflt", path: "<text>")
+        XCTAssertEqual(t.name, "dflt"); XCTAssertEqual(t.stop, ["X"]); XCTAssertEqual(t.template, "{q}")
+        XCTAssertThrowsError(try Method.parse(text: "name: x\n", name: "x", path: "<text>")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("<text>: no '---' line"), "\(e)")
+        }
     }
 }
