@@ -44,30 +44,33 @@ public struct Method {
     public func render(_ r: JSONRecord) throws -> [PromptPiece] {
         var pieces: [PromptPiece] = []
         var text = ""
-        var i = template.startIndex
-        while i < template.endIndex {
-            let c = template[i]
+        // Braces are found among Unicode scalars, not Characters: a grapheme cluster can swallow a brace
+        // (U+0602 then `{` is one Character, as is `}` then a combining accent), found by fuzzing.
+        let t = template.unicodeScalars
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
             if c == "{" {
-                let next = template.index(after: i)
-                if next < template.endIndex, template[next] == "{" { text.append("{"); i = template.index(after: next); continue }
-                guard let close = template[next...].firstIndex(of: "}") else {
+                let next = t.index(after: i)
+                if next < t.endIndex, t[next] == "{" { text.append("{"); i = t.index(after: next); continue }
+                guard let close = t[next...].firstIndex(of: "}") else {
                     throw ToolInputError("method \(name): unclosed '{' in template")
                 }
-                let name = String(template[next..<close])
+                let name = String(String.UnicodeScalarView(t[next..<close]))
                 if name.hasPrefix("@") {
                     if !text.isEmpty { pieces.append(.text(text)); text = "" }
                     pieces.append(.special(String(name.dropFirst())))
                 } else {
                     text += try field(r, name)
                 }
-                i = template.index(after: close)
+                i = t.index(after: close)
             } else if c == "}" {
-                let next = template.index(after: i)
-                if next < template.endIndex, template[next] == "}" { i = template.index(after: next) } else { i = next }
+                let next = t.index(after: i)
+                if next < t.endIndex, t[next] == "}" { i = t.index(after: next) } else { i = next }
                 text.append("}")
             } else {
-                text.append(c)
-                i = template.index(after: i)
+                text.unicodeScalars.append(c)
+                i = t.index(after: i)
             }
         }
         if !text.isEmpty { pieces.append(.text(text)) }

@@ -83,6 +83,9 @@ final class MethodTests: XCTestCase {
         XCTAssertThrowsError(try Method(name: "t", template: "{missing}").render(r)) { e in
             XCTAssertEqual("\(e)", "method t needs field 'missing', which the record lacks")
         }
+        // A brace inside a grapheme cluster is still a brace (U+0602 prepends to `{`; U+0301 combines with `}`).
+        XCTAssertEqual(try Method(name: "t", template: "\u{0602}{q}{{\u{301}").render(r), [.text("\u{0602}why?{\u{301}")])
+        XCTAssertEqual(try Method(name: "t", template: "{q}\u{301}").render(r), [.text("why?\u{301}")])
     }
 
     func testBuiltinsMatchTheSeedSetPrompts() throws {
