@@ -36,7 +36,9 @@ public struct FieldPath: Equatable, CustomStringConvertible {
                     var j = i
                     while j < s.count, s[j] >= 0x30, s[j] <= 0x39 { j += 1 }
                     guard j > i, j < s.count, s[j] == UInt8(ascii: "]") else { throw fail("expected [index] or [\"key\"]") }
-                    steps.append(.index(Int(String(decoding: s[i..<j], as: UTF8.self))!))
+                    // Int() fails past Int.max (found by fuzzing): no array is that long.
+                    guard let n = Int(String(decoding: s[i..<j], as: UTF8.self)) else { throw fail("index too large") }
+                    steps.append(.index(n))
                     i = j + 1
                 }
             } else {

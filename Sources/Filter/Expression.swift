@@ -125,7 +125,8 @@ struct ExprParser {
             while j < s.count {
                 let d = s[j]
                 if inString {
-                    if d == UInt8(ascii: "\\") { j += 2; continue }
+                    // A backslash escapes the next byte; at the very end there is none (found by fuzzing).
+                    if d == UInt8(ascii: "\\") { j = min(j + 2, s.count); continue }
                     if d == UInt8(ascii: "\"") { inString = false }
                     j += 1; continue
                 }

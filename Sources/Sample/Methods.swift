@@ -46,30 +46,33 @@ public struct Method {
     public func render(_ r: JSONRecord) throws -> [PromptPiece] {
         var pieces: [PromptPiece] = []
         var text = ""
-        var i = template.startIndex
-        while i < template.endIndex {
-            let c = template[i]
+        // Braces are found among Unicode scalars, not Characters: a grapheme cluster can swallow a brace
+        // (U+0602 then `{` is one Character, as is `}` then a combining accent), found by fuzzing.
+        let t = template.unicodeScalars
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
             if c == "{" {
-                let next = template.index(after: i)
-                if next < template.endIndex, template[next] == "{" { text.append("{"); i = template.index(after: next); continue }
-                guard let close = template[next...].firstIndex(of: "}") else {
+                let next = t.index(after: i)
+                if next < t.endIndex, t[next] == "{" { text.append("{"); i = t.index(after: next); continue }
+                guard let close = t[next...].firstIndex(of: "}") else {
                     throw ToolInputError("method \(name): unclosed '{' in template")
                 }
-                let name = String(template[next..<close])
+                let name = String(String.UnicodeScalarView(t[next..<close]))
                 if name.hasPrefix("@") {
                     if !text.isEmpty { pieces.append(.text(text)); text = "" }
                     pieces.append(.special(String(name.dropFirst())))
                 } else {
                     text += try field(r, name)
                 }
-                i = template.index(after: close)
+                i = t.index(after: close)
             } else if c == "}" {
-                let next = template.index(after: i)
-                if next < template.endIndex, template[next] == "}" { i = template.index(after: next) } else { i = next }
+                let next = t.index(after: i)
+                if next < t.endIndex, t[next] == "}" { i = t.index(after: next) } else { i = next }
                 text.append("}")
             } else {
-                text.append(c)
-                i = template.index(after: i)
+                text.unicodeScalars.append(c)
+                i = t.index(after: i)
             }
         }
         if !text.isEmpty { pieces.append(.text(text)) }
@@ -94,10 +97,15 @@ public struct Method {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ToolInputError("\(path): cannot read method file")
         }
+        return try parse(text: text, name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path: path)
+    }
+
+    /// Parses the text of a method file; `name` is used unless the header sets one, `path` names it in errors.
+    public static func parse(text: String, name: String, path: String) throws -> Method {
         guard let sep = text.range(of: "\n---\n") ?? (text.hasPrefix("---\n") ? text.range(of: "---\n") : nil) else {
             throw ToolInputError("\(path): no '---' line between the header and the template")
         }
-        var m = Method(name: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, template: String(text[sep.upperBound...]))
+        var m = Method(name: name, template: String(text[sep.upperBound...]))
         for (n, raw) in text[..<sep.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }

@@ -73,7 +73,9 @@ final class ExpressionTests: XCTestCase {
                                 ("(a == 1", "expected ')'"), ("a == 'x", "unterminated string"),
                                 ("len(a", "expected ')'"), ("contains(a)", "takes a field path and a string"),
                                 ("a == 1 b", "unexpected"), ("a..b == 1", "invalid field path"),
-                                (#"matches(a, "(")"#, "invalid regular expression")] {
+                                (#"matches(a, "(")"#, "invalid regular expression"),
+                                // A backslash ending a quoted key once ran the scanner past the end (fuzzing).
+                                (#"a["\"#, "invalid field path"), (#"contains(a["x\"#, "invalid field path")] {
             XCTAssertThrowsError(try Predicate(bad), bad) { e in
                 XCTAssertTrue("\(e)".contains(fragment), "\(bad): \(e)")
             }

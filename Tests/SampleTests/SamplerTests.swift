@@ -83,6 +83,9 @@ final class MethodTests: XCTestCase {
         XCTAssertThrowsError(try Method(name: "t", template: "{missing}").render(r)) { e in
             XCTAssertEqual("\(e)", "method t needs field 'missing', which the record lacks")
         }
+        // A brace inside a grapheme cluster is still a brace (U+0602 prepends to `{`; U+0301 combines with `}`).
+        XCTAssertEqual(try Method(name: "t", template: "\u{0602}{q}{{\u{301}").render(r), [.text("\u{0602}why?{\u{301}")])
+        XCTAssertEqual(try Method(name: "t", template: "{q}\u{301}").render(r), [.text("why?\u{301}")])
     }
 
     func testBuiltinsMatchTheSeedSetPrompts() throws {
@@ -101,5 +104,11 @@ final class MethodTests: XCTestCase {
         FileManager.default.createFile(atPath: path, contents: Data("name: x\nbogus: 1\n---\nT".utf8))
         XCTAssertThrowsError(try Method.parse(file: path)) { e in XCTAssertTrue("\(e)".contains(":2: unknown key 'bogus'"), "\(e)") }
         XCTAssertThrowsError(try resolveMethod("no-such-method"))
+        // The text entry (the fuzzer's): the given name holds unless the header sets one; errors name the path.
+        let t = try Method.parse(text: "stop: X\n---\n{q}", name: "dflt", path: "<text>")
+        XCTAssertEqual(t.name, "dflt"); XCTAssertEqual(t.stop, ["X"]); XCTAssertEqual(t.template, "{q}")
+        XCTAssertThrowsError(try Method.parse(text: "name: x\n", name: "x", path: "<text>")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("<text>: no '---' line"), "\(e)")
+        }
     }
 }

@@ -168,6 +168,7 @@ final class StreamIOTests: XCTestCase {
         XCTAssertNil(rec.value(at: try FieldPath("meta.nope")))
         XCTAssertThrowsError(try FieldPath("a..b"))
         XCTAssertThrowsError(try FieldPath("a[x]"))
+        XCTAssertThrowsError(try FieldPath("a[99999999999999999999]"))   // past Int.max: once a trap
     }
 }
 
