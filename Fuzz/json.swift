@@ -1,11 +1,11 @@
-// Fuzz target: the JSON tape parser and the value/record layers over it (Sources/Streams).
+// Fuzz target: the JSON tape parser and the value/record layers over it (Sources/Base).
 // Properties checked on every input the parser accepts, beyond "no crash":
 // - the tape is well formed: extents inside the input, `next` links nested properly, one root value;
 // - serialize(materialize(tape)) parses back to the same value, and serializing that again is a fixed point;
 // - the record accessors agree with the materialized value: string(at:) and stringEquals, codePointCount
 //   (the SWAR/escape counting) against the decoded string's scalars, number(at:) against strtod-by-Swift.
 // A rejected input must report an offset inside it.
-@testable import Streams
+@testable import Base
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -5,9 +5,9 @@
 # N inputs instead. Work (binaries, grown corpora, crash files) goes under out/fuzz. See docs/fuzzing.md.
 #
 # The registry: one line per target, FUZZ_TARGET_<target> := the modules it needs, imports first.
-FUZZ_TARGET_json   := Streams
-FUZZ_TARGET_where  := Streams MathText Filter
-FUZZ_TARGET_method := Streams Tasks Sample
+FUZZ_TARGET_json   := Base
+FUZZ_TARGET_where  := Base Streams MathText Filter
+FUZZ_TARGET_method := Base Streams Sample
 # Where a module's sources are not all of Sources/<Module>/*.swift: Sample's engine pulls in the model and
 # BLAS, which the template code does not use.
 FUZZ_SRC_Sample    := Sources/Sample/Methods.swift
@@ -18,7 +18,7 @@ FUZZ_RUNS    ?= -1
 FUZZ_FLAGS   ?= -max_len=4096 -timeout=10 -rss_limit_mb=2048
 FUZZ_DIR     := out/fuzz
 FUZZ_BUILD   := $(FUZZ_DIR)/build
-FUZZ_SWIFTC  := swiftc -O -parse-as-library -sanitize=fuzzer,address -enable-testing \
+FUZZ_SWIFTC  := swiftc -O -parse-as-library -sanitize=fuzzer,address -enable-testing -package-name st \
                 -I $(FUZZ_BUILD) -I Sources/CZstd -I Sources/CBLAS
 FUZZ_LDLIBS  := -lzstd -use-ld=lld
 
