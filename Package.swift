@@ -42,6 +42,8 @@ let package = Package(
         ], swiftSettings: fast),
         // Arithmetic in text: equation extraction and exact rationals (st-filter dedup, st-verify steps).
         .target(name: "MathText", swiftSettings: fast),
+        // Hugging Face tokenizer.json tokenizers (BPE), exact against the `tokenizers` library.
+        .target(name: "Tokenizers", dependencies: ["Streams"], swiftSettings: fast),
         // Tool libraries: everything a tool does beyond parsing its arguments.
         .target(name: "Filter", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensor"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Streams"], exclude: ["Golden"]),
         .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
