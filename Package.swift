@@ -73,6 +73,9 @@ let package = Package(
         tool("st-train", ["Streams", "Model", "Train"]),
         tool("st-sample", ["Streams", "Sample", "Tensor"]),
         tool("st-tasks", ["Streams", "Tasks"]),
+        // Times HFTokenizer.encode beside the tokenizers library (bench/tokenizer.sh; dev tool, not installed).
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizers", "Streams"], path: "bench/tokenizer-bench",
+                          swiftSettings: fast),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
 

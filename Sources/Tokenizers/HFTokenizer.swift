@@ -52,9 +52,11 @@ public struct HFTokenizer: Tokenizer, @unchecked Sendable {
         var tokens: [String] = []
         tokens.reserveCapacity(ids.count)
         for id in ids {
-            if let a = core.addedById[id] {
-                if skipSpecialTokens && a.special { continue }
-                tokens.append(a.content)
+            if let t = core.decodeText[id] {
+                // As the library: a normalized added token decodes as its normalized form, and "special"
+                // is looked up by that text.
+                if skipSpecialTokens && core.specialContents.contains(t) { continue }
+                tokens.append(t)
             } else if id >= 0 && Int(id) < core.model.size && !core.model.tokens[Int(id)].isEmpty {
                 let t = String(decoding: core.model.tokens[Int(id)], as: UTF8.self)
                 if skipSpecialTokens && core.specialContents.contains(t) { continue }
@@ -140,6 +142,7 @@ final class Core: @unchecked Sendable {
     let added: [AddedToken]
     let addedById: [Int32: AddedToken]
     let specialContents: Set<String>
+    let decodeText: [Int32: String]
     let raw: AddedMatcher, normalized: AddedMatcher
     let vocabSize: Int
 
@@ -182,6 +185,11 @@ final class Core: @unchecked Sendable {
         for t in list { byId[t.id] = t }
         addedById = byId
         specialContents = Set(list.filter(\.special).map(\.content))
+        var texts: [Int32: String] = [:]
+        for t in list {
+            texts[t.id] = t.normalized ? normalizer.map { String(decoding: $0.apply(Array(t.content.utf8)), as: UTF8.self) } ?? t.content : t.content
+        }
+        decodeText = texts
         var r = AddedMatcher(), nm = AddedMatcher()
         for (i, t) in list.enumerated() where !t.content.isEmpty {
             if t.normalized {

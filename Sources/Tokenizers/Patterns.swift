@@ -204,7 +204,7 @@ struct WordsPattern: Pattern {
 struct RegexPattern: Pattern, @unchecked Sendable {
     let regex: Regex<AnyRegexOutput>
     init(_ source: String) throws {
-        do { regex = try Regex(source).matchingSemantics(.unicodeScalar) } catch {
+        do { regex = try Regex(onigurumaToSwift(source)).matchingSemantics(.unicodeScalar) } catch {
             throw TokenizerError("invalid or unsupported regex \(source.debugDescription): \(error)")
         }
     }
@@ -217,6 +217,30 @@ struct RegexPattern: Pattern, @unchecked Sendable {
             out.append((a, b))
         }
     }
+}
+
+/// Rewrites the escapes whose meaning differs between Oniguruma (Ruby syntax, as the library compiles
+/// patterns) and Swift Regex: \d is Nd only, \w is letters, marks, Nd and Pc, \h is a hex digit.
+func onigurumaToSwift(_ source: String) -> String {
+    var out = "", inClass = 0
+    var it = source.makeIterator()
+    while let c = it.next() {
+        if c == "\\", let e = it.next() {
+            let inside = inClass > 0
+            switch e {
+            case "d": out += #"\p{Nd}"#
+            case "D": out += inside ? #"\D"# : #"\P{Nd}"#
+            case "w": out += inside ? #"\p{L}\p{M}\p{Nd}\p{Pc}"# : #"[\p{L}\p{M}\p{Nd}\p{Pc}]"#
+            case "W": out += inside ? #"\W"# : #"[^\p{L}\p{M}\p{Nd}\p{Pc}]"#
+            case "h": out += inside ? "0-9a-fA-F" : "[0-9a-fA-F]"
+            default: out.append(c); out.append(e)
+            }
+            continue
+        }
+        if c == "[" { inClass += 1 } else if c == "]" && inClass > 0 { inClass -= 1 }
+        out.append(c)
+    }
+    return out
 }
 
 /// How a split treats what the pattern matched (the library's SplitDelimiterBehavior).
