@@ -42,13 +42,13 @@ public struct HFTokenizer: Tokenizer, @unchecked Sendable {
         try self.init(json: [UInt8](d), file: path)
     }
 
-    public func encode(_ text: String, addSpecialTokens: Bool) -> [Int32] {
+    public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int32] {
         let ids = core.encode(text)
         guard addSpecialTokens, let post else { return ids }
         return post.apply(ids)
     }
 
-    public func decode(_ ids: [Int32], skipSpecialTokens: Bool) -> String {
+    public func decode(_ ids: [Int32], skipSpecialTokens: Bool = false) -> String {
         var tokens: [String] = []
         tokens.reserveCapacity(ids.count)
         for id in ids {

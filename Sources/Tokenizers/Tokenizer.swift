@@ -19,8 +19,6 @@ public protocol Tokenizer: Sendable {
 }
 
 extension Tokenizer {
-    public func encode(_ text: String) -> [Int32] { encode(text, addSpecialTokens: false) }
-    public func decode(_ ids: [Int32]) -> String { decode(ids, skipSpecialTokens: false) }
     /// A decoder for ids that arrive one at a time (sampling).
     public func streamingDecoder(skipSpecialTokens: Bool = false) -> StreamingDecoder {
         StreamingDecoder(self, skipSpecialTokens: skipSpecialTokens)
