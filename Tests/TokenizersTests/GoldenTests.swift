@@ -104,10 +104,14 @@ final class GoldenTests: XCTestCase {
 }
 
 final class FullConformanceTests: XCTestCase {
-    /// Every text of ../shared/data through every golden tokenizer (and SmolLM2 when built), against the
-    /// library's ids. Expectations live in .cache/tokenizers/conformance; when missing and Python
-    /// `tokenizers` is importable, scripts/reference/tokenizers_ref.py --full writes them; else skip.
+    /// Every text of ../shared/data (24448) through every golden tokenizer (and SmolLM2 when built), against
+    /// the library's ids. Runs with ST_TOKENIZERS_FULL=1 (minutes in a debug build, so not by default).
+    /// Expectations live in .cache/tokenizers/conformance; when missing and Python `tokenizers` is
+    /// importable, scripts/reference/tokenizers_ref.py --full writes them; else the test skips.
     func testAllSharedData() throws {
+        guard ProcessInfo.processInfo.environment["ST_TOKENIZERS_FULL"] == "1" else {
+            throw XCTSkip("set ST_TOKENIZERS_FULL=1 to check every text of ../shared/data against the library")
+        }
         let out = "\(repoRoot)/.cache/tokenizers/conformance"
         if !FileManager.default.fileExists(atPath: "\(out)/gpt2.jsonl") {
             let p = Process()
