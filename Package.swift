@@ -45,6 +45,8 @@ let package = Package(
         ], swiftSettings: fast),
         // Arithmetic in text: equation extraction and exact rationals (st-filter dedup, st-verify steps).
         .target(name: "MathText", swiftSettings: fast),
+        // Hugging Face tokenizer.json tokenizers (BPE), exact against the `tokenizers` library.
+        .target(name: "Tokenizers", dependencies: ["Streams"], swiftSettings: fast),
         // Tool libraries: everything a tool does beyond parsing its arguments.
         .target(name: "Filter", dependencies: ["Streams", "MathText"], swiftSettings: fast),
         .target(name: "Mix", dependencies: ["Streams"], swiftSettings: fast),
@@ -83,6 +85,9 @@ let package = Package(
         tool("st-train", ["Streams", "Model", "Train"]),
         tool("st-sample", ["Streams", "Sample", "Tensor"]),
         tool("st-tasks", ["Streams", "Tasks"]),
+        // Times HFTokenizer.encode beside the tokenizers library (bench/tokenizer.sh; dev tool, not installed).
+        .executableTarget(name: "tokenizer-bench", dependencies: ["Tokenizers", "Streams"], path: "bench/tokenizer-bench",
+                          swiftSettings: fast),
         // Writes man/man1/*.1 from the tools' own --help definitions (dev tool, not installed).
         .executableTarget(name: "st-man", path: "Sources/st-man"),
 
@@ -97,6 +102,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Streams"], exclude: ["Fixtures"]),
         .testTarget(name: "WeightsTests", dependencies: ["Weights"], exclude: ["Golden"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Streams"], exclude: ["Golden"]),
         .testTarget(name: "SampleTests", dependencies: ["Sample", "Model", "Tensor", "Streams"]),
     ],
     swiftLanguageModes: [.v5]
