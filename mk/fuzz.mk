@@ -8,6 +8,8 @@
 FUZZ_TARGET_json   := Base
 FUZZ_TARGET_where  := Base Streams MathText Filter
 FUZZ_TARGET_method := Base Streams Sample
+FUZZ_TARGET_tokenizer := Base Streams Tokenizers
+FUZZ_TARGET_chat := ChatTemplate
 # Where a module's sources are not all of Sources/<Module>/*.swift: Sample's engine pulls in the model and
 # BLAS, which the template code does not use.
 FUZZ_SRC_Sample    := Sources/Sample/Methods.swift
@@ -44,7 +46,7 @@ check-full: fuzz-smoke
 # $(call fuzz_module_rules,TARGET): each module of TARGET is built after the modules listed before it.
 define fuzz_module_rules
 $(FUZZ_BUILD)/fuzz-$(1): Fuzz/$(1).swift $(foreach m,$(FUZZ_TARGET_$(1)),$(FUZZ_BUILD)/$(m).o)
-	$(FUZZ_SWIFTC) -module-name fuzz_$(1) $$< $(foreach m,$(FUZZ_TARGET_$(1)),$(FUZZ_BUILD)/$(m).o) \
+	$(FUZZ_SWIFTC) -module-name fuzz_$(1) $(CURDIR)/$$< $(foreach m,$(FUZZ_TARGET_$(1)),$(FUZZ_BUILD)/$(m).o) \
 	  $(FUZZ_LDLIBS) -o $$@
 $(foreach m,$(FUZZ_TARGET_$(1)),$(eval $(FUZZ_BUILD)/$(m).o: $(call fuzz_sources,$(m)) \
   $(patsubst %,$(FUZZ_BUILD)/%.o,$(call fuzz_before,$(m),$(FUZZ_TARGET_$(1))))))
