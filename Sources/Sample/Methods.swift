@@ -197,8 +197,9 @@ public enum BuiltinMethods {
 
     static let gsm8kExample = "Question: A baker makes 3 trays of 12 muffins and sells 20 of them. How many muffins are left?\n"
         + "Answer: The baker makes 3 * 12 = 36 muffins.\nAfter selling 20, 36 - 20 = 16 muffins are left.\n#### 16\n\n"
+    // (a template: literal braces doubled)
     static let mathExample = "Problem: What is the sum of the roots of $x^2 - 5x + 6 = 0$?\n"
-        + "Solution: The roots are $2$ and $3$, since $x^2 - 5x + 6 = (x - 2)(x - 3)$. Their sum is $2 + 3 = \\boxed{5}$.\n\n"
+        + "Solution: The roots are $2$ and $3$, since $x^2 - 5x + 6 = (x - 2)(x - 3)$. Their sum is $2 + 3 = \\boxed{{5}}$.\n\n"
 
     public static func named(_ name: String) -> Method? { all.first { $0.name == name } }
 }

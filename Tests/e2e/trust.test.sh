@@ -65,7 +65,8 @@ printf '%s\n' '{"question":"Tom has 3 apples and buys 4 more. How many apples do
 printf '%s\n' '{"problem":"What is $1 + 1$?","solution":"$1 + 1 = \\boxed{2}$","answer":"2","unique_id":"m/1"}' > math.jsonl
 printf '%s\n' '{"task_id":"t/0","prompt":"def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n","entry_point":"add","test":"def check(candidate):\n    assert candidate(2, 3) == 5\n","prefix":"def add(a, b):\n","suffix":"\n\ncheck(add)\n"}' > he.jsonl
 printf '%s\n' '{"task_id":2,"text":"Write a function to add two numbers.","test_list":["assert add(2, 3) == 5"],"test_setup_code":"","challenge_test_list":[]}' > mbpp.jsonl
-sample() { st-sample "$1" --model "$M" --method "$2" --temperature 0 --max-tokens 1 -q | jq -c --arg c "$3" '.completion = $c'; }
+st-train pairs.jsonl --hidden 32 --layers 2 --heads 2 --context 512 --steps 1 -q -o long   # room for few-shot prompts
+sample() { st-sample "$1" --model long --method "$2" --temperature 0 --max-tokens 1 -q | jq -c --arg c "$3" '.completion = $c'; }
 {
   sample arith.jsonl raw $'3 + 4 = 7\nAnswer: 7'
   sample arith.jsonl text $'3 + 4 = 7\nAnswer: 7'
@@ -82,8 +83,8 @@ sample() { st-sample "$1" --model "$M" --method "$2" --temperature 0 --max-token
 } > methods.jsonl
 assert_eq "$(jq -r .method methods.jsonl | tr '\n' ' ')" "raw text code text-to-code code-to-text humaneval infill gsm8k math mbpp "
 # the prompts show the answer forms those completions use
-jq -e 'select(.method == "gsm8k") | .prompt_text | (contains("\n#### 16\n") and endswith("Answer:"))' methods.jsonl >/dev/null || die "gsm8k prompt"
-jq -e 'select(.method == "math") | .prompt_text | (contains("\\boxed{5}") and endswith("Solution:"))' methods.jsonl >/dev/null || die "math prompt"
+jq -se 'map(select(.method == "gsm8k"))[0].prompt_text | (contains("\n#### 16\n") and endswith("Answer:"))' methods.jsonl >/dev/null || die "gsm8k prompt"
+jq -se 'map(select(.method == "math"))[0].prompt_text | (contains("\\boxed{5}") and endswith("Solution:"))' methods.jsonl >/dev/null || die "math prompt"
 st-verify -q methods.jsonl -o mv.jsonl
 assert_eq "$(jq -r '.method + "=" + .verdict' mv.jsonl | tr '\n' ' ')" \
   "raw=pass text=pass code=pass text-to-code=pass code-to-text=pass humaneval=pass infill=pass gsm8k=pass math=pass mbpp=pass "
@@ -119,7 +120,7 @@ s ids.jsonl -o ids-out.jsonl
 # st-eval groups them by the same names
 jq -c '. + {verdict: "pass"}' all.jsonl > ev.jsonl
 st-eval ev.jsonl -q -o ev.json
-jq -e '.problems == 4' ev.json >/dev/null || die "st-eval problems: $(cat ev.json)"
+jq -e '.inputs[0].all.problems == 4' ev.json >/dev/null || die "st-eval problems: $(cat ev.json)"
 
 # 7. method files: {@bos} first gives one <bos>; a built-in's name is refused; errors name the method file and line
 printf 'name: withbos\n---\n{@bos}{prompt}' > withbos.txt
