@@ -52,15 +52,18 @@ $(eval $(call exp_target,exp-code-mix,$(CX_OUT),$(CX_OUT)/results.txt $(CX_OUT)/
 
 
 $(CX_OUT)/code%/base/config.json: $(EXP_DATA)/corpus-%.jsonl.zst $(BIN)/st-train $(CX_OUT)/.settings/base
+	@mkdir -p $(CX_OUT)/code$*
 	st-train $< --hidden $(CX_HIDDEN) --layers $(CX_LAYERS) --heads $(CX_HEADS) --context $(CX_CONTEXT) \
 	  --batch $(CX_BATCH) --steps $(CX_STEPS) --lr $(CX_LR) --warmup 30 --seed $(EXP_SEED) -q -o $(CX_OUT)/code$*/base
 
 # Cooldowns: continue the CX_COOL_FROM base on a new mixture, linear anneal to 1e-6 (the paper's recipe).
 $(CX_OUT)/cool-text/base/config.json: $(EXP_DATA)/corpus-0.jsonl.zst $(CX_OUT)/code$(CX_COOL_FROM)/base/config.json $(CX_OUT)/.settings/cool
+	@mkdir -p $(CX_OUT)/cool-text
 	st-train $< --init $(CX_OUT)/code$(CX_COOL_FROM)/base --context $(CX_CONTEXT) --batch $(CX_BATCH) \
 	  --steps $(CX_COOL_STEPS) --lr $$(awk 'BEGIN { print $(CX_LR) / 10 }') --min-lr 1e-6 --schedule linear \
 	  --seed $(EXP_SEED) -q -o $(CX_OUT)/cool-text/base
 $(CX_OUT)/cool-code/base/config.json: $(EXP_DATA)/corpus-$(CX_COOL_CODE).jsonl.zst $(CX_OUT)/code$(CX_COOL_FROM)/base/config.json $(CX_OUT)/.settings/cool
+	@mkdir -p $(CX_OUT)/cool-code
 	st-train $< --init $(CX_OUT)/code$(CX_COOL_FROM)/base --context $(CX_CONTEXT) --batch $(CX_BATCH) \
 	  --steps $(CX_COOL_STEPS) --lr $$(awk 'BEGIN { print $(CX_LR) / 10 }') --min-lr 1e-6 --schedule linear \
 	  --seed $(EXP_SEED) -q -o $(CX_OUT)/cool-code/base

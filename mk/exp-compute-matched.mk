@@ -78,6 +78,7 @@ $(eval $(call exp_target,exp-compute-matched,$(CM_OUT),$(CM_OUT)/quality.txt $(C
 # Bases: one recipe, three sizes.
 define cm_base
 $(CM_OUT)/$(1)/base/config.json: $(EXP_DATA)/corpus-25.jsonl.zst $(BIN)/st-train $(CM_OUT)/.settings/base
+	@mkdir -p $(CM_OUT)/$(1)
 	st-train $$< $(2) --context $(CM_CONTEXT) --batch $(CM_BATCH) --steps $(CM_PRETRAIN_STEPS) --lr $(CM_PRETRAIN_LR) \
 	  --warmup 30 --seed $(EXP_SEED) -q -o $(CM_OUT)/$(1)/base
 $(CM_OUT)/$(1)/sft/config.json: $(CM_OUT)/$(1)/base/config.json $(XD)/MANIFEST.json $(CM_OUT)/.settings/sft

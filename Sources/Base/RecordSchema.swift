@@ -38,17 +38,41 @@ public enum Verdict: String, CaseIterable, Sendable {
 
 /// The rule that names a problem, shared by st-sample (its random streams and --resume key on the id) and
 /// st-eval (samples of one problem are grouped by it): a field named with --id-field, else the first of
-/// `idFields` present. Without an id, st-sample names a problem by its position in the input (its samples
-/// are still drawn reproducibly) and st-eval, which sees many samples per problem, by its text (`textFields`).
+/// `idFields` present. A problem without an id (GSM8K's records have none) is named by its content: `key`
+/// gives "h:" and 16 hex digits of a hash of its text (the first of `textFields` present), so dropping or
+/// reordering lines changes no other problem's name, and a sample record, which keeps the problem's fields,
+/// names the same problem (st-sample --resume).
 public enum ProblemID {
     /// The option every tool spells for an explicit id field.
     public static let option = "id-field"
     /// Fields that identify a problem, tried in this order.
     public static let idFields = ["id", "task_id", "problem_id", "unique_id"]
-    /// Fields whose text names the problem when it has no id (GSM8K's records have none); st-eval only.
+    /// Fields whose text names the problem when it has no id (GSM8K's records have none).
     public static let textFields = ["question", "problem", "prompt"]
     /// What st-eval tries, in order, when no field is named.
     public static let candidates = idFields + textFields
+
+    /// The name of `record`'s problem: its id (`of`), else its content key (`contentKey`). nil when it has
+    /// neither (or `named` is given and absent).
+    public static func key(_ record: JSONRecord, named: String? = nil) throws -> String? {
+        if let id = try of(record, named: named) { return id }
+        if named != nil { return nil }
+        return contentKey(record)
+    }
+
+    /// "h:" + 16 hex digits of a 128-bit hash of the problem's text: the first of `textFields` present (as
+    /// text), with the field's name, so the same text in another role is another problem. nil without one.
+    public static func contentKey(_ record: JSONRecord) -> String? {
+        guard let f = field(of: record, among: textFields), let v = record[f] else { return nil }
+        return contentKey(field: f, text: text(v))
+    }
+
+    /// The content key of a problem whose text field `field` holds `text`.
+    public static func contentKey(field: String, text: String) -> String {
+        let h = Hash128(Array("\(field)\u{0}\(text)".utf8))
+        let hex = String(h.a, radix: 16)
+        return "h:" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
 
     /// The field that names the problem of `record`: `named` when given, else the first of `among` present
     /// and not null. nil when there is none.

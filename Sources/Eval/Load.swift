@@ -100,7 +100,9 @@ public func loadSamples(paths: [String], options: LoadOptions,
         if let t = try number(RecordField.temperature), t == 0 { greedy = true }
         let extracted = rec[RecordField.extracted].flatMap { $0.isNull ? nil : text($0) }
         let record = SampleRecord(
-            problem: ProblemID.text(idValue),
+            // a problem named by its text gets st-sample's content key (the schema's one rule)
+            problem: options.idField == nil && ProblemID.textFields.contains(idField!)
+                ? ProblemID.contentKey(field: idField!, text: ProblemID.text(idValue)) : ProblemID.text(idValue),
             method: rec[RecordField.method].flatMap { $0.isNull ? nil : text($0) },
             index: index, verdict: verdict, reward: try number(RecordField.reward), extracted: extracted,
             stepsOK: stepsOK,

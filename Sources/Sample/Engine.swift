@@ -305,9 +305,11 @@ public final class SampleEngine {
 
     func encode(_ pieces: [PromptPiece]) throws -> [Int32] {
         var ids: [Int32] = tokenizer.addBOS ? [tokenizer.bos] : []
-        for p in pieces {
+        for (i, p) in pieces.enumerated() {
             switch p {
             case .text(let t): ids += tokenizer.encode(t)
+            // a template that starts with {@bos} for a tokenizer that adds one gets one <bos>, not two
+            case .special("bos") where i == 0 && tokenizer.addBOS: continue
             case .special(let name):
                 guard let id = tokenizer.id(ofSpecial: "<\(name)>") else { throw ToolInputError("unknown special token {@\(name)}") }
                 ids.append(id)
@@ -316,10 +318,11 @@ public final class SampleEngine {
         return ids
     }
 
-    /// The problem id by the schema's rule (`ProblemID`: field path `field`, else the first candidate present);
-    /// nil if none. st-sample checks `field` is a valid path before it reads any record.
+    /// The problem's name by the schema's rule (`ProblemID.key`: field path `field`, else the first id field
+    /// present, else a hash of its text); nil if none. st-sample checks `field` is a valid path before it reads
+    /// any record.
     public static func problemID(_ r: JSONRecord, field: String?) -> String? {
-        (try? ProblemID.of(r, named: field)) ?? nil
+        (try? ProblemID.key(r, named: field)) ?? nil
     }
 
     /// The random stream of one sample.
@@ -382,7 +385,12 @@ public final class SampleEngine {
                 let stops = (m.stop + options.extraStops).filter { !$0.isEmpty }.map { Array($0.utf8) }
                 let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
                                     ordinalBase: ordinalBase, stops: stops, maxNew: maxNew)
-                job.promptText = pieces.map { if case .text(let t) = $0 { return t } else if case .special(let n) = $0 { return "<\(n)>" }; return "" }.joined()
+                // <bos> left out, also when the template writes it ({@bos} first)
+                job.promptText = pieces.enumerated().map { i, p in
+                    if case .text(let t) = p { return t }
+                    if case .special(let n) = p { return i == 0 && n == "bos" ? "" : "<\(n)>" }
+                    return ""
+                }.joined()
                 sched.enqueue(job)
             }
         }

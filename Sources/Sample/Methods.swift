@@ -34,6 +34,8 @@ public struct Method {
     /// A translation reads an earlier sample: its `completion` and `method` are kept as `source_completion`
     /// and `source_method` in the output.
     public var translates = false
+    /// The method file and the line its template starts on ("cot.txt:6"), named in errors; nil for a built-in.
+    public var source: String?
     /// What the completion is meant to be (text or a program); st-verify reads it from the record's `method`
     /// through the same schema rule.
     public var answer: AnswerKind { AnswerKind(method: name) }
@@ -56,7 +58,7 @@ public struct Method {
                 let next = t.index(after: i)
                 if next < t.endIndex, t[next] == "{" { text.append("{"); i = t.index(after: next); continue }
                 guard let close = t[next...].firstIndex(of: "}") else {
-                    throw ToolInputError("method \(name): unclosed '{' in template")
+                    throw ToolInputError("\(where_): unclosed '{' in template")
                 }
                 let name = String(String.UnicodeScalarView(t[next..<close]))
                 if name.hasPrefix("@") {
@@ -79,10 +81,14 @@ public struct Method {
         return pieces
     }
 
+    /// "method NAME" and, for a method file, where it is.
+    var where_: String { "method \(name)" + (source.map { " (\($0))" } ?? "") }
+
     func field(_ r: JSONRecord, _ name: String) throws -> String {
-        let path = try FieldPath(name)
+        let path: FieldPath
+        do { path = try FieldPath(name) } catch { throw ToolInputError("\(where_): '{\(name)}' is not a field path") }
         guard let v = r.value(at: path) else {
-            throw ToolInputError("method \(self.name) needs field '\(name)', which the record lacks")
+            throw ToolInputError("\(where_) needs field '\(name)', which the record lacks")
         }
         switch v {
         case .string(let s): return s
@@ -106,6 +112,7 @@ public struct Method {
             throw ToolInputError("\(path): no '---' line between the header and the template")
         }
         var m = Method(name: name, template: String(text[sep.upperBound...]))
+        let templateLine = text[..<sep.upperBound].reduce(0) { $1 == "\n" ? $0 + 1 : $0 } + 1
         for (n, raw) in text[..<sep.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -122,7 +129,40 @@ public struct Method {
             default: throw ToolInputError("\(path):\(n + 1): unknown key '\(key)' (name, stop, max-tokens, translates)")
             }
         }
+        // A built-in's name would make its records look like the built-in's (st-verify reads the method).
+        if BuiltinMethods.named(m.name) != nil {
+            throw ToolInputError("\(path): the method name '\(m.name)' is a built-in's; give the file another name (a 'name:' line, or rename the file)")
+        }
+        m.source = "\(path):\(templateLine)"
+        try m.checkTemplate(path: path, firstLine: templateLine)
         return m
+    }
+
+    /// The template's braces and field names, checked when the file is read so a mistake is reported at its
+    /// line of the method file, not at the first problem it is rendered for.
+    func checkTemplate(path: String, firstLine: Int) throws {
+        var line = firstLine
+        let t = template.unicodeScalars
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
+            if c == "\n" { line += 1 }
+            if c == "{" {
+                let next = t.index(after: i)
+                if next < t.endIndex, t[next] == "{" { i = t.index(after: next); continue }
+                guard let close = t[next...].firstIndex(of: "}") else { throw ToolInputError("\(path):\(line): unclosed '{' in the template") }
+                let name = String(String.UnicodeScalarView(t[next..<close]))
+                if name.contains("\n") { throw ToolInputError("\(path):\(line): unclosed '{' in the template") }
+                if name.hasPrefix("@") {
+                    if name.count == 1 { throw ToolInputError("\(path):\(line): '{@}' names no special token") }
+                } else if (try? FieldPath(name)) == nil {
+                    throw ToolInputError("\(path):\(line): '{\(name)}' is not a field path (write a literal brace as '{{')")
+                }
+                i = t.index(after: close)
+            } else {
+                i = t.index(after: i)
+            }
+        }
     }
 
     static func unescape(_ s: String) -> String {
@@ -148,10 +188,18 @@ public enum BuiltinMethods {
         // Infilling for a model trained with FIM (CodeGen2's format): the middle between `prefix` and `suffix`.
         Method(name: "infill", template: "{prefix}{@mask_1}{suffix}{@eos}{@sep}{@mask_1}", stop: []),
         // Public benchmark formats.
-        Method(name: "gsm8k", template: "Question: {question}\nAnswer:", stop: ["\n\nQuestion:", "\n\n\n"]),
-        Method(name: "math", template: "Problem: {problem}\nSolution:", stop: ["\n\nProblem:"]),
+        // One worked example shows the form st-verify reads: GSM8K's steps and a final '#### N' line; MATH's
+        // solution with the answer in \boxed{} (a bare "Answer:" prompt gets answers with no marker: unparsed).
+        Method(name: "gsm8k", template: gsm8kExample + "Question: {question}\nAnswer:", stop: ["\n\nQuestion:", "\n\n\n"]),
+        Method(name: "math", template: mathExample + "Problem: {problem}\nSolution:", stop: ["\n\nProblem:"]),
         Method(name: "mbpp", template: "You are an expert Python programmer, and here is your task: {text} Your code should pass these tests:\n\n{test_list}\n[BEGIN]\n", stop: ["[DONE]"]),
     ]
+
+    static let gsm8kExample = "Question: A baker makes 3 trays of 12 muffins and sells 20 of them. How many muffins are left?\n"
+        + "Answer: The baker makes 3 * 12 = 36 muffins.\nAfter selling 20, 36 - 20 = 16 muffins are left.\n#### 16\n\n"
+    // (a template: literal braces doubled)
+    static let mathExample = "Problem: What is the sum of the roots of $x^2 - 5x + 6 = 0$?\n"
+        + "Solution: The roots are $2$ and $3$, since $x^2 - 5x + 6 = (x - 2)(x - 3)$. Their sum is $2 + 3 = \\boxed{{5}}$.\n\n"
 
     public static func named(_ name: String) -> Method? { all.first { $0.name == name } }
 }

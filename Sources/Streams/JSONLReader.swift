@@ -13,6 +13,7 @@ public final class JSONLReader {
     private let record = JSONRecord()
     private let skipBad: Bool
     private let allowEmpty: Bool
+    private var reportedEmpty = false
 
     public private(set) var file = ""
     public private(set) var line = 0
@@ -22,12 +23,15 @@ public final class JSONLReader {
     public private(set) var skipped = 0
     /// Called for each skipped line under `skipBad`, with the error.
     public var onSkip: ((DataError) -> Void)?
+    /// Called instead of failing when the inputs hold no record at all (the tools warn: an empty output of one
+    /// tool is a valid input of the next), with the inputs' names.
+    public var onEmpty: ((String) -> Void)?
     /// Set by the tool when progress should be shown (stderr is a terminal).
     public var progress: Progress?
     private var finishedBytes = 0
 
-    /// `paths` empty or `["-"]` reads stdin. Records must be JSON objects. An input with no record at all
-    /// is an error unless `allowEmpty`.
+    /// `paths` empty or `["-"]` reads stdin. Records must be JSON objects. Inputs with no record at all are
+    /// an error unless `allowEmpty` (silently accepted) or `onEmpty` is set (told, then accepted).
     public init(paths: [String], skipBad: Bool = false, allowEmpty: Bool = false) throws {
         self.paths = paths.isEmpty ? ["-"] : paths
         self.skipBad = skipBad
@@ -65,9 +69,11 @@ public final class JSONLReader {
             if splitter == nil {
                 guard try openNext() else {
                     progress?.finish(records: records, bytes: finishedBytes)
-                    if records == 0 && !allowEmpty {
+                    if records == 0 && !allowEmpty && !reportedEmpty {
                         let names = paths.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
-                        throw ToolInputError("\(names): empty input (no records)")
+                        guard let onEmpty else { throw ToolInputError("\(names): empty input (no records)") }
+                        reportedEmpty = true
+                        onEmpty(names)
                     }
                     return nil
                 }

@@ -119,10 +119,17 @@ public func note(_ tool: String, _ message: String) {
     fputs("\(tool): \(message)\n", stderr)
 }
 
-/// Opens the reader for a tool's inputs, wired to progress display and --skip-bad warnings.
+/// Opens the reader for a tool's inputs, wired to progress display and --skip-bad warnings. Inputs with no
+/// record are a warning (unless -q or `allowEmpty`), not an error: the empty output of one tool (st-filter
+/// keeping nothing) is a valid input of the next, which writes an empty output. `emptyIsError` keeps the
+/// error for a tool whose result would mean nothing without records.
 public func openInputs(_ paths: [String], tool: String, common: CommonOptions, skipBad: Bool = false,
-                       allowEmpty: Bool = false) throws -> JSONLReader {
+                       allowEmpty: Bool = false, emptyIsError: Bool = false) throws -> JSONLReader {
     let reader = try JSONLReader(paths: paths, skipBad: skipBad, allowEmpty: allowEmpty)
+    if !emptyIsError {
+        let quiet = common.quiet
+        reader.onEmpty = { names in if !quiet { warn(tool, "\(names): empty input (no records)") } }
+    }
     if common.showProgress { reader.progress = Progress(tool: tool, totalBytes: reader.totalInputBytes) }
     if skipBad && !common.quiet {
         reader.onSkip = { e in warn(tool, "skipped bad line: \(e)") }

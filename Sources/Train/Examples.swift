@@ -1,7 +1,9 @@
 // Training examples: read from JSON Lines, tokenized once, kept in one flat token array.
 //
 // An example is either a document {"text": ...} (loss on every token) or a pair {"prompt": ..., "completion": ...}
-// (loss on the completion only: prompt tokens get exactly zero weight). Token layout, with the byte tokenizer:
+// (loss on the completion only: prompt tokens get exactly zero weight). A pair's prompt is `prompt`, else
+// st-sample's `prompt_text`; a completion without either is an error, never a pair with an empty prompt.
+// Token layout, with the byte tokenizer:
 //   document:  <bos>? text <eos>?
 //   pair:      <bos>? prompt completion <eos>?
 // <bos> and <eos> follow the tokenizer's add_bos / add_eos (both true by default; see Model/Tokenizer.swift).
@@ -73,7 +75,13 @@ public final class ExampleStore {
         let promptText: String, body: String
         if let completion {
             if completion.isEmpty { throw ToolInputError("empty completion ('\(fields.completion)')") }
-            isPair = true; promptText = prompt ?? ""; body = completion
+            // a completion alone would be trained as if it answered nothing: the prompt must be named
+            guard let prompt else {
+                throw ToolInputError("a '\(fields.completion)' without a prompt: give it as '\(fields.prompt)'"
+                    + (fields.prompt == RecordField.prompt ? " (or st-sample's '\(RecordField.promptText)')" : "")
+                    + ", or name its field with --prompt-field")
+            }
+            isPair = true; promptText = prompt; body = completion
         } else if prompt != nil {
             throw ToolInputError("example has a '\(fields.prompt)' but no '\(fields.completion)'")
         } else if let text {
@@ -147,7 +155,10 @@ public final class ExampleStore {
                     w = Float(d)
                 }
                 do {
-                    try add(text: try str(fields.text), prompt: try str(fields.prompt), completion: try str(fields.completion), weight: w)
+                    // st-sample's records name the rendered prompt prompt_text: read when there is no `prompt`
+                    var p = try str(fields.prompt)
+                    if p == nil && fields.prompt == RecordField.prompt { p = try str(RecordField.promptText) }
+                    try add(text: try str(fields.text), prompt: p, completion: try str(fields.completion), weight: w)
                 } catch let e as ToolInputError {
                     throw DataError(file: reader.file, line: reader.line, message: e.description)
                 }

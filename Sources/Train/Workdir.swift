@@ -37,10 +37,15 @@ final class TrainWorkdir {
     /// state to continue from, nil when starting over. Either way the directory is locked when this returns.
     func begin(identity: JSONObject, settings: JSONObject, resume: Bool, quiet: Bool, say: Say, warn: Say) throws -> SavedState? {
         let fm = FileManager.default
+        // Like every tool's -o: the parent folder must exist (a mistyped path is not silently created).
         // (NSString.deletingLastPathComponent crashes on a one-character name in this Foundation)
         if let slash = output.lastIndex(of: "/"), slash != output.startIndex {
             let parent = String(output[..<slash])
-            try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            var isDir: ObjCBool = false
+            if !fm.fileExists(atPath: parent, isDirectory: &isDir) {
+                throw ToolInputError("\(output): cannot create output: no directory \(parent)")
+            }
+            if !isDir.boolValue { throw ToolInputError("\(output): cannot create output: \(parent) is not a directory") }
         }
         if fm.fileExists(atPath: path) { try lock() }
         let latest = latestState()
@@ -63,11 +68,11 @@ final class TrainWorkdir {
         if fm.fileExists(atPath: path) {
             if resume { if !quiet { say("nothing to resume in \(path); starting over") } }
             else if latest != nil { warn("replacing \(path) left by an interrupted run (use --resume to continue one)") }
-            try fm.removeItem(atPath: path)
+            do { try fm.removeItem(atPath: path) } catch { throw plainFileError(error, path, "remove") }
             if lockFD >= 0 { close(lockFD); lockFD = -1 }   // the new directory gets its own lock
         } else if resume && !quiet { say("nothing to resume (no \(path)); starting") }
-        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: false) } catch {
-            throw ToolInputError("\(path): cannot create: \(error.localizedDescription)")
+        if mkdir(path, 0o755) != 0 {
+            throw ToolInputError("\(output): cannot create output: \(path): \(String(cString: strerror(errno)))")
         }
         try lock()
         return nil
@@ -131,6 +136,7 @@ final class TrainWorkdir {
     func abandon(after error: Error) -> Error {
         let kept = latestState()
         if kept == nil { try? FileManager.default.removeItem(atPath: path) }
+        let error = plainFileError(error, path, "write")
         if var i = error as? Interrupted {
             if let st = kept?.step { i.kept = "the state of step \(st) is kept in \(path): continue with --resume" }
             return i
@@ -206,4 +212,15 @@ final class MetricsLog {
             throw ToolInputError("\(path): write failed: \(String(cString: strerror(errno)))")
         }
     }
+}
+
+/// A Foundation file-system error as the tools word errors ("PATH: cannot DOING: reason", the reason from the
+/// POSIX error underneath), not Foundation's own sentence; other errors as they are.
+func plainFileError(_ error: Error, _ path: String, _ doing: String) -> Error {
+    guard error is CocoaError || (error as NSError).domain == NSCocoaErrorDomain || error is POSIXError else { return error }
+    let ns = error as NSError
+    var code: Int32? = ns.domain == NSPOSIXErrorDomain ? Int32(ns.code) : nil
+    if code == nil, let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain { code = Int32(u.code) }
+    let file = (ns.userInfo[NSFilePathErrorKey] as? String) ?? path
+    return ToolInputError("\(file): cannot \(doing)" + (code.map { ": " + String(cString: strerror($0)) } ?? ""))
 }

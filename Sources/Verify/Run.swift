@@ -43,6 +43,7 @@ public final class VerifyRun {
                 guard rec.isObject else {
                     throw DataError(file: reader.file, line: reader.line, message: "record is not a JSON object")
                 }
+                if verifier.lacksTask(rec) { throw DataError(file: reader.file, line: reader.line, message: Verifier.noTaskMessage) }
                 try write([rec], [verifier.verify(rec)])
             }
             return
@@ -56,6 +57,7 @@ public final class VerifyRun {
             guard rec.isObject else {
                 throw DataError(file: reader.file, line: reader.line, message: "record is not a JSON object")
             }
+            if verifier.lacksTask(rec) { throw DataError(file: reader.file, line: reader.line, message: Verifier.noTaskMessage) }
             batch.append(rec.copy())
             if batch.count == batchSize {
                 let started = launch(batch)

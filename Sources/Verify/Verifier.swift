@@ -153,9 +153,42 @@ public final class Verifier: @unchecked Sendable {
         return r
     }
 
+    /// What st-verify says when a record's task is neither given nor inferable (the run stops on it: marking
+    /// every record `error` would look like a finished run).
+    public static let noTaskMessage = "no task: the record has no \"task\" field, no built-in method and no benchmark format "
+        + "(GSM8K's answer with ####, HumanEval's entry_point and test, MBPP's test_list, MATH's problem with answer "
+        + "or a \\boxed solution); give --task gsm8k, math, humaneval, mbpp, stdio or program"
+
+    /// The task of a record without a --task and a "task" field, from what it says: its benchmark format first
+    /// (the fields its verifier reads), else the built-in sampling method it was drawn with. nil: cannot tell.
+    public static func inferTask(_ record: JSONRecord) -> Task? {
+        func str(_ k: String) -> String? { record[k]?.string }
+        if record["entry_point"] != nil && record["test"] != nil { return .humaneval }
+        if record["test_list"] != nil { return .mbpp }
+        if record["input_output"] != nil { return .stdio }
+        if let a = str("answer"), hasBytes(a, "####") { return .gsm8k }
+        if let s = str("solution"), hasBytes(s, "\\boxed") || hasBytes(s, "\\fbox") { return .math }
+        if str("problem") != nil && record["answer"] != nil { return .math }
+        switch record[RecordField.method]?.string {
+        case "gsm8k", "text", "code", "text-to-code", "code-to-text": return .gsm8k
+        case "math": return .math
+        case "humaneval": return .humaneval
+        case "mbpp": return .mbpp
+        default: return nil
+        }
+    }
+
+    /// Whether the run must stop on `record`: no --task, no "task" field and nothing to infer one from.
+    public func lacksTask(_ record: JSONRecord) -> Bool {
+        options.task == nil && record["task"] == nil && Verifier.inferTask(record) == nil
+    }
+
     private func taskOf(_ record: JSONRecord) -> (Task?, String?) {
         if let t = options.task { return (t, nil) }
-        guard let v = record["task"] else { return (nil, "no task: give --task or a \"task\" field") }
+        guard let v = record["task"] else {
+            if let t = Verifier.inferTask(record) { return (t, nil) }
+            return (nil, Verifier.noTaskMessage)
+        }
         guard let s = v.string else { return (nil, "the \"task\" field is not a string") }
         guard let t = Task.named(s) else { return (nil, "unknown task \"\(s)\"") }
         return (t, nil)

@@ -198,7 +198,7 @@ struct EvalCommand: ToolCommand {
         var sets: [(SampleSet, InputInfo)] = []
         for spec in specs {
             let (set, id) = try loadSamples(paths: spec.paths, options: load) {
-                try openInputs($0, tool: tool, common: common)
+                try openInputs($0, tool: tool, common: common, emptyIsError: true)
             }
             sets.append((set, InputInfo(label: spec.label, paths: spec.paths, idField: id)))
             if common.verbose {
@@ -282,7 +282,7 @@ extension EvalCommand {
         if let f = completionField { o.fields.completion = f }
         if let f = weightField { o.fields.weight = f }
         let dir = model!
-        let reader = try openInputs(lossData, tool: tool, common: common)
+        let reader = try openInputs(lossData, tool: tool, common: common, emptyIsError: true)
         let names = lossData.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
         let quiet = common.quiet
         let r = try measureLoss(modelDirectory: dir, reader: reader, names: names, options: o,

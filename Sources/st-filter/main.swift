@@ -48,7 +48,7 @@ struct STFilter: ToolCommand {
 
         EXIT STATUS:
           0   success (also when stdout is a closed pipe)
-          1   bad input: invalid JSON or UTF-8, a truncated zstd file, an invalid --where, an empty input (unless --allow-empty), a missing --by field, an unwritable output; no output file is left
+          1   bad input: invalid JSON or UTF-8, a truncated zstd file, an invalid --where, a missing --by field, an unwritable output; no output file is left
           64  usage error: an unknown option or a bad option value
         """)
 
@@ -88,7 +88,7 @@ struct STFilter: ToolCommand {
     @Flag(name: .customLong("skip-bad"), help: "Warn about and skip invalid lines instead of stopping (counted at the end).")
     var skipBad = false
 
-    @Flag(name: .customLong("allow-empty"), help: "Accept inputs with no records (an empty output) instead of stopping with an error.")
+    @Flag(name: .customLong("allow-empty"), help: "Say nothing about inputs with no records (an empty input gives an empty output either way; without this flag a warning names it).")
     var allowEmpty = false
 
     @OptionGroup var common: CommonOptions

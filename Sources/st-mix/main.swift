@@ -86,6 +86,10 @@ struct STMix: ToolCommand {
         let report = try Mixer(spec: spec, writer: writer).run()
         try writer.commit()
         if !common.quiet {
+            // an empty source is valid (an upstream filter may keep nothing), but said
+            for (s, a) in zip(spec.sources, report.available) where a == 0 {
+                warn(Self.toolName, "\(s.path == "-" ? "<stdin>" : s.path): empty input (no records)")
+            }
             let n = max(1, report.written.reduce(0, +))
             let parts = zip(spec.sources, report.written).map { s, w in
                 "\(s.path) \(w) (\(String(format2(100 * Double(w) / Double(n))))%)"

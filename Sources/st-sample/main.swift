@@ -36,7 +36,8 @@ struct STSample: ToolCommand {
         random stream keyed by --seed, problem id, method and sample index, and a token's logits do not depend \
         on the batch, so output is byte-identical for any --batch or --threads, and --shard or --resume runs \
         reproduce exactly the samples of one big run. The problem id is the first of \(ProblemID.idFields.joined(separator: ", ")) \
-        present (or --\(ProblemID.option)), else the record's position. --prefix-lm decodes as a \
+        present (or --\(ProblemID.option)), else a hash of its text (the first of \(ProblemID.textFields.joined(separator: ", ")), \
+        so dropping a line changes no other problem's samples), else its position. --prefix-lm decodes as a \
         model trained with st-train --objective prefix-lm reads a pair: the prompt's tokens (with <bos>) \
         attend to each other in both directions, generated tokens causally.
 
@@ -172,7 +173,7 @@ struct STSample: ToolCommand {
                 }
                 guard let id = SampleEngine.problemID(r, field: idField) else {
                     throw DataError(file: old.file, line: old.line,
-                                    message: "--resume needs problem ids (\(ProblemID.idFields.joined(separator: ", ")), or --\(ProblemID.option))")
+                                    message: "--resume needs problem ids (\(ProblemID.idFields.joined(separator: ", ")), or --\(ProblemID.option)) or a problem text (\(ProblemID.textFields.joined(separator: ", ")))")
                 }
                 existing["\(id)\u{0}\(m)\u{0}\(s)"] = r.copy()
             }

@@ -14,14 +14,16 @@ struct STTrain: ToolCommand {
         Reads examples from the DATA files (.jsonl or .jsonl.zst; none or - reads stdin) and writes a complete \
         model directory to -o DIR: config.json (Hugging Face LlamaForCausalLM keys), model.safetensors, \
         st-tokenizer.json, st-train.json (the run's settings and counts) and metrics.jsonl (one line per step: \
-        step, loss, lr, grad_norm, tokens, epoch, tokens_per_s, and val_loss when measured). The directory is built as \
+        step, loss, lr, grad_norm, tokens, epoch, tokens_per_s, and val_loss when measured). DIR's parent folder must exist. The directory is built as \
         DIR.partial and renamed to DIR on success, replacing an older DIR; on an error or an interrupt it is \
         removed, unless it holds a state saved by --save-every (then it is kept for --resume and the message \
         says so).
 
         Examples are {"text": ...} documents, trained on every token, or {"prompt": ..., "completion": ...} \
         pairs, trained on the completion only: prompt tokens have exactly zero weight (the M-step of ReST-EM \
-        and STaR). A record with a prompt but no completion is an error. A numeric "weight" field scales an \
+        and STaR). Without a "prompt", st-sample's "prompt_text" (the exact prompt the model saw) is the \
+        prompt, so st-sample and st-filter output trains as it is. A completion without a prompt, or a prompt \
+        without a completion, is an error. A numeric "weight" field scales an \
         example's tokens in the step's weighted mean loss (weight 0 drops it). Field names are set by \
         --text-field, --prompt-field, --completion-field and --weight-field. With the byte tokenizer every \
         example is <bos> bytes <eos>: <bos> is prepended once per example and <eos> appended (the tokenizer's \

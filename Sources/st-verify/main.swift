@@ -18,7 +18,11 @@ struct STVerify: ToolCommand {
         none was found), reason (why: the wrong step, the failed assertion, the exception), runtime_ms and \
         verifier (name, version, method, sandbox layer). Output order is input order whatever --threads.
 
-        The task comes from --task or from each record's "task" field: gsm8k, math (the answer in \
+        The task comes from --task, else each record's "task" field, else what the record says: its format \
+        (HumanEval's entry_point and test, MBPP's test_list, APPS's input_output, GSM8K's answer with ####, \
+        MATH's \\boxed solution or problem with answer), else its built-in method (gsm8k, math, humaneval, mbpp; \
+        text, code and their translations are gsm8k); a record that says none stops the run with an error \
+        naming the --task to give. Tasks: gsm8k, math (the answer in \
         "answer", or the marked answer of "solution"), humaneval (prompt + completion + test + \
         check(entry_point)), mbpp (completion + test_setup_code + each of test_list), stdio (the program \
         reads each test's input; "tests" [{input, output}], "inputs"/"outputs" or APPS's "input_output"), \
@@ -33,6 +37,8 @@ struct STVerify: ToolCommand {
         mixed numbers, radicals and pi in canonical form, tuples and intervals element by element); see \
         docs/st-verify.md for exactly what is recognized. --symbolic asks sympy (in the sandbox, with a \
         timeout) when those rules cannot decide.
+
+        A summary line on stderr counts the records per verdict (unless -q).
 
         Code runs in long-lived sandboxed Python workers: bubblewrap (new PID, network, IPC, UTS and mount \
         namespaces, read-only root, private /tmp, home hidden, --die-with-parent) and, for each run, a forked \
@@ -56,7 +62,7 @@ struct STVerify: ToolCommand {
 
         EXIT STATUS:
           0   success: every record was written with a verdict (failing solutions are not an error)
-          1   bad input: invalid JSON or UTF-8, a record that is not an object, an empty input, an unwritable output, no Python for a --task that runs code; no output file is left
+          1   bad input: invalid JSON or UTF-8, a record that is not an object, a record whose task is neither given nor inferable, an unwritable output, no Python for a --task that runs code; no output file is left (an empty input is a warning and an empty output)
           64  usage error: an unknown option, a bad option value, an unknown --task
         """)
 
@@ -173,15 +179,15 @@ struct STVerify: ToolCommand {
         try run.run()
         try writer.commit()
         reportSkipped(reader, tool: Self.toolName, common: common)
-        if common.verbose {
+        // Always (unless -q) the counts per verdict: a run where every record came out `error` or `unparsed`
+        // must not look like a finished one.
+        if !common.quiet {
             let s = run.stats
-            let counts = ["pass", "fail", "timeout", "error", "unparsed"].map { name in
-                "\(name) \(s.count(Verdict(rawValue: name)!))"
-            }.joined(separator: ", ")
+            let counts = Verdict.allCases.map { "\($0.rawValue) \(s.count($0))" }.joined(separator: ", ")
             note(Self.toolName, "\(s.read) records: \(counts); mean reward \(s.read > 0 ? String(format: "%.4f", s.rewardSum / Double(s.read)) : "-")"
                  + (s.stepsChecked > 0 ? "; wrong steps in \(s.stepsBad) of \(s.stepsChecked) checked solutions" : ""))
-            if o.task?.isCode != true, let layer = verifier.activeLayer { note(Self.toolName, "sandbox: \(layer)") }
         }
+        if common.verbose, o.task?.isCode != true, let layer = verifier.activeLayer { note(Self.toolName, "sandbox: \(layer)") }
     }
 }
 

@@ -42,8 +42,9 @@ x > again.log 2>&1 || { tail -20 again.log; die "second run failed"; }
 # sample is translated once into the other method, re-verified, and the correct translations (here: checked by
 # hand on the gold answers' programs) become pairs in the target method's prompt.
 t=x/mmst/round-1
-zstdcat x/mmst/problems-train.jsonl.zst | sed -n 1,4p | jq -c '(. + {method: "text", sample: 0, completion: (.solution_text + "\n"), reward: 1}),
-  (. + {method: "code", sample: 0, completion: (.solution_code + "\n"), reward: 1})' | zstd -q -f -o $t/kept.jsonl.zst
+# (with the prompt_text st-sample would have written: st-train refuses a completion without a prompt)
+zstdcat x/mmst/problems-train.jsonl.zst | sed -n 1,4p | jq -c '(. + {method: "text", sample: 0, prompt_text: ("Question: " + .question + "\nSolution:\n"), completion: (.solution_text + "\n"), reward: 1}),
+  (. + {method: "code", sample: 0, prompt_text: ("Question: " + .question + "\nProgram:\n"), completion: (.solution_code + "\n"), reward: 1})' | zstd -q -f -o $t/kept.jsonl.zst
 x > third.log 2>&1 || { tail -20 third.log; die "run with gold kept samples failed"; }
 assert_eq "$(zstdcat $t/translate-text-to-code-verified.jsonl.zst | wc -l)" 4
 assert_eq "$(zstdcat $t/translate-code-to-text-verified.jsonl.zst | wc -l)" 4

@@ -33,10 +33,12 @@ expect_status 0 st-filter --skip-bad bad.jsonl
 assert_eq "$(cat stdout)" '{"a":1}'
 grep -q 'skipped 1 bad line' stderr || die "no skip count"
 
-# empty input, a directory, a missing file, an unwritable folder: one-line errors, exit 1, no output
+# a directory, a missing file, an unwritable folder: one-line errors, exit 1, no output
 : > empty.jsonl
-expect_error 1 'empty.jsonl: empty input' st-filter empty.jsonl -o o.jsonl
-st-filter --allow-empty empty.jsonl -o allowed.jsonl && [ -f allowed.jsonl ] && [ ! -s allowed.jsonl ] || die "--allow-empty"
+# (an empty input is not an error: a warning naming it, and an empty output; --allow-empty silences the warning)
+expect_status 0 st-filter empty.jsonl -o e.jsonl
+grep -qx 'st-filter: warning: empty.jsonl: empty input (no records)' stderr && [ -f e.jsonl ] && [ ! -s e.jsonl ] || die "empty input: $(cat stderr)"
+st-filter --allow-empty empty.jsonl -o allowed.jsonl 2> err && [ -f allowed.jsonl ] && [ ! -s allowed.jsonl ] && [ ! -s err ] || die "--allow-empty"
 expect_error 1 'is a directory' st-filter . -o o.jsonl
 expect_error 1 'nope.jsonl: No such file' st-filter nope.jsonl -o o.jsonl
 mkdir ro && chmod 555 ro

@@ -56,8 +56,9 @@ echo '[1,2]' > array.jsonl
 expect_error 1 'not a JSON object' st-verify array.jsonl -o x.jsonl
 assert_no_file x.jsonl
 : > empty.jsonl
-expect_status 1 st-verify empty.jsonl -o e.jsonl
-assert_no_file e.jsonl
+expect_status 0 st-verify empty.jsonl -o e.jsonl   # an empty input: a warning and an empty output
+grep -q '^st-verify: warning: empty.jsonl: empty input (no records)$' stderr && [ -f e.jsonl ] && [ ! -s e.jsonl ] || die "empty input: $(cat stderr)"
+rm e.jsonl
 expect_status 64 st-verify --task nonsense samples.jsonl
 expect_status 64 st-verify --timeout 0 samples.jsonl
 expect_status 1 st-verify missing.jsonl
