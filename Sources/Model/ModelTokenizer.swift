@@ -17,6 +17,9 @@ import Weights
 /// A model's own fill-in-the-middle tokens (StarCoder / SmolLM vocabularies).
 public struct FIMTokens: Equatable, Sendable {
     public var prefix: Int32, middle: Int32, suffix: Int32, pad: Int32?
+    public init(prefix: Int32, middle: Int32, suffix: Int32, pad: Int32?) {
+        self.prefix = prefix; self.middle = middle; self.suffix = suffix; self.pad = pad
+    }
 }
 
 public struct ModelTokenizer: @unchecked Sendable {
@@ -143,9 +146,8 @@ public struct ModelTokenizer: @unchecked Sendable {
         do { info = try GGUFTokenizerInfo(try GGUFFile(path: path)) } catch { throw ModelError("\(path): \(error)") }
         let v = GGUFVocabulary(model: info.model, pre: info.pre, tokens: info.tokens, merges: info.merges, tokenTypes: info.tokenTypes,
                                bos: info.bosTokenId, eos: info.eosTokenId, pad: info.padTokenId, addBOS: info.addBOS, addEOS: info.addEOS)
-        let tj: JSON
-        do { tj = try v.tokenizerJSON(file: path) } catch let e as TokenizerError { throw ModelError(e.description) }
-        let tjText = tj.serialized()
+        let tjText: String
+        do { tjText = try v.tokenizerJSON(file: path) } catch let e as TokenizerError { throw ModelError(e.description) }
         let t: HFTokenizer
         let files: [(String, Data)] = [("tokenizer.json", Data(tjText.utf8)),
                                        ("tokenizer_config.json", Data(v.tokenizerConfigJSON(chatTemplate: info.chatTemplate).formatted().utf8)),

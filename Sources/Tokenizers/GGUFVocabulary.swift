@@ -36,15 +36,18 @@ public struct GGUFVocabulary: Sendable {
         return d
     }()
 
-    /// The tokenizer.json transformers would save for this vocabulary. `file` names the GGUF in errors.
-    public func tokenizerJSON(file: String) throws -> JSON {
+    /// The tokenizer.json transformers would save for this vocabulary (compact JSON text). `file` names the GGUF
+    /// in errors.
+    public func tokenizerJSON(file: String) throws -> String {
         guard model == "gpt2" else {
             throw TokenizerError("\(file): tokenizer.ggml.model \(model.debugDescription) is not supported yet (only \"gpt2\", byte-level BPE)")
         }
         guard let merges else { throw TokenizerError("\(file): a gpt2 tokenizer needs tokenizer.ggml.merges") }
         let alphabet = Set(byteLevelCharToByte.keys)
         func spelled(_ t: String) -> Bool { t.unicodeScalars.allSatisfy { alphabet.contains($0.value) } }
-        var vocab = JSONObject()
+        // written straight as text: JSONObject's keyed insert is linear, and vocabularies have 10^5 entries
+        var vocab = ByteWriter()
+        vocab.append("{")
         var seen: [String: Int] = [:]
         for (i, t) in tokens.enumerated() {
             let s = spelled(t) ? t : t.utf8.map { String(decoding: byteLevelChars[Int($0)], as: UTF8.self) }.joined()
@@ -52,8 +55,12 @@ public struct GGUFVocabulary: Sendable {
         }
         for (i, t) in tokens.enumerated() {
             let s = spelled(t) ? t : t.utf8.map { String(decoding: byteLevelChars[Int($0)], as: UTF8.self) }.joined()
-            if seen[s] == i { vocab[s] = JSON(i) }
+            if seen[s] == i {
+                if vocab.bytes.count > 1 { vocab.append(",") }
+                vocab.writeString(s); vocab.append(":"); vocab.bytes.append(contentsOf: String(i).utf8)
+            }
         }
+        vocab.append("}")
         var mergeList: [JSON] = []
         mergeList.reserveCapacity(merges.count)
         for (n, m) in merges.enumerated() {
@@ -98,11 +105,14 @@ public struct GGUFVocabulary: Sendable {
                                ("pair", .array([seq("A", 0), seq("B", 1)])), ("special_tokens", .object(JSONObject()))])
         let modelObj = JSONObject([("type", JSON("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", JSON("")),
                                    ("end_of_word_suffix", JSON("")), ("fuse_unk", JSON(false)), ("byte_fallback", JSON(false)),
-                                   ("ignore_merges", JSON(false)), ("vocab", .object(vocab)), ("merges", .array(mergeList))])
-        return .object(JSONObject([("version", JSON("1.0")), ("truncation", .null), ("padding", .null),
+                                   ("ignore_merges", JSON(false)), ("vocab", JSON(placeholder)), ("merges", .array(mergeList))])
+        let text = JSON.object(JSONObject([("version", JSON("1.0")), ("truncation", .null), ("padding", .null),
                                    ("added_tokens", .array(addedTokens)), ("normalizer", .null), ("pre_tokenizer", pre),
-                                   ("post_processor", .object(post)), ("decoder", .object(decoder)), ("model", .object(modelObj))]))
+                                   ("post_processor", .object(post)), ("decoder", .object(decoder)), ("model", .object(modelObj))])).serialized()
+        guard let r = text.range(of: "\"" + placeholder + "\"") else { preconditionFailure("vocab placeholder lost") }
+        return text.replacingCharacters(in: r, with: vocab.string)
     }
+    private let placeholder = "@@st-gguf-vocab@@"
 
     /// tokenizer_config.json as transformers' GGUF loader fills it (the special tokens by text, add_bos_token /
     /// add_eos_token, the chat template).
