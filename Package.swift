@@ -61,22 +61,23 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
-        // The Llama-family model: config.json, safetensors, byte tokenizer, training step, KV-cache inference.
-        .target(name: "Model", dependencies: ["Base", "Tensor", "CBLAS"], swiftSettings: fast),
+        // The Llama-family model: config.json, safetensors, its tokenizer (st's byte one, tokenizer.json or a GGUF's),
+        // training step, KV-cache inference.
+        .target(name: "Model", dependencies: ["Base", "Tensor", "CBLAS", "Tokenizers", "ChatTemplate", "Weights"], swiftSettings: fast),
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Base", "Model", "Tensor"], path: "Sources/tensor-bench",
                           swiftSettings: fast),
         // st-train: examples, objectives (causal, prefix-LM, FIM), packing, the training loop, resumable state.
         // Its options are parsed by ArgumentParser straight into the struct the run reads.
         .target(name: "Train", dependencies: [
-            "Model", "Tensor", "Streams", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Model", "Tensor", "Streams", "ToolSupport", "Tokenizers", "ChatTemplate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // GGUF weights (llama.cpp's format): metadata, tensor infos, dequantization of F16/BF16/Q*_0/Q*_1/K-quants to f32.
         .target(name: "Weights", swiftSettings: fast),
         // Times loading a GGUF file through Weights (dev tool, not installed).
         .executableTarget(name: "gguf-bench", dependencies: ["Weights"], path: "Sources/gguf-bench", swiftSettings: fast),
         // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.
-        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor"], swiftSettings: fast),
+        .target(name: "Sample", dependencies: ["Streams", "Model", "Tensor", "Tokenizers", "ChatTemplate"], swiftSettings: fast),
 
         tool("st-filter", ["Streams", "Filter"]),
         tool("st-mix", ["Streams", "Mix"]),
@@ -97,9 +98,9 @@ let package = Package(
         .testTarget(name: "MathTextTests", dependencies: ["MathText"]),
         .testTarget(name: "EvalTests", dependencies: ["Base", "Eval", "Streams", "Train", "Model", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "ModelTests", dependencies: ["Base", "Model", "Tensor"]),
+        .testTarget(name: "ModelTests", dependencies: ["Base", "Model", "Tensor", "Tokenizers", "ChatTemplate", "Weights"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Streams"]),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Model", "Tensor", "Streams", "Tokenizers", "ChatTemplate"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Streams"], exclude: ["Fixtures"]),
         .testTarget(name: "WeightsTests", dependencies: ["Weights"], exclude: ["Golden"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Streams"], exclude: ["Golden"]),

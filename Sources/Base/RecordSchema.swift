@@ -24,6 +24,8 @@ public enum RecordField {
     public static let greedy = "greedy"
     // Training examples (st-train)
     public static let text = "text", weight = "weight"
+    /// A conversation (TRL's conversational format): [{"role", "content"}, ...], trained through the chat template.
+    public static let messages = "messages"
 }
 
 /// st-verify's verdicts. Only `pass` is correct.

@@ -17,6 +17,8 @@ public struct LossOptions {
     public var batch = 8
     public var long = LongPolicy.truncate
     public var threads = 1
+    /// pairs as conversations through the model's chat template (st-train --chat)
+    public var chat = false
     public init() {}
 }
 
@@ -35,18 +37,21 @@ public struct LossResult {
 public func measureLoss(modelDirectory dir: String, reader: JSONLReader, names: String, options o: LossOptions,
                         warn: (String) -> Void = { _ in }) throws -> LossResult {
     Threads.set(max(1, o.threads))
-    let model: LlamaModel, tok: ByteTokenizer
+    let model: LlamaModel, tok: ModelTokenizer
     do {
         model = try LlamaModel.load(directory: dir)
-        tok = try ByteTokenizer.load(directory: dir)
-        try tok.validate(for: model.config, directory: dir)
+        tok = try ModelTokenizer.load(dir)
+        if tok.vocabSize > model.config.vocabSize {
+            throw ModelError("\(dir): tokenizer has \(tok.vocabSize) tokens but vocab_size is \(model.config.vocabSize)")
+        }
     } catch let e as ModelError {
         throw ToolInputError("--model: \(e.description)")
     }
+    if o.chat && tok.chatTemplate == nil { throw ToolInputError("--chat: \(tok.origin) has no chat template") }
     if o.context > model.config.maxPositions {
         throw ToolInputError("--context \(o.context) exceeds \(dir)'s max_position_embeddings (\(model.config.maxPositions))")
     }
-    let store = ExampleStore(tokenizer: tok, fields: o.fields, context: o.context, long: o.long)
+    let store = ExampleStore(tokenizer: tok, chat: o.chat, fields: o.fields, context: o.context, long: o.long)
     try store.load(reader)
     let r = store.report
     if r.truncated > 0 { warn("\(r.truncated) of \(r.records) examples longer than the context (\(o.context + 1) tokens): truncated") }

@@ -96,14 +96,21 @@ public final class LlamaModel {
     /// Write config.json, model.safetensors (F32 or BF16) and st-tokenizer.json into `directory`
     /// (created if needed); each file is written under a temporary name and renamed.
     public func save(directory: String, tokenizer: ByteTokenizer = .standard, dtype: DType = .f32) throws {
+        try save(directory: directory, tokenizer: ModelTokenizer(tokenizer, origin: ByteTokenizer.fileName), dtype: dtype)
+    }
+
+    /// The same with any tokenizer: a Hugging Face one writes the files it was loaded with (tokenizer.json,
+    /// tokenizer_config.json, chat_template.jinja, generation_config.json, special_tokens_map.json), so
+    /// transformers' AutoTokenizer reads the directory; config.json's bos/eos/pad ids are the tokenizer's.
+    public func save(directory: String, tokenizer: ModelTokenizer, dtype: DType = .f32) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var c = config
-        c.bosTokenId = c.bosTokenId ?? Int(tokenizer.bos)
-        c.eosTokenId = c.eosTokenId ?? Int(tokenizer.eos)
-        c.padTokenId = c.padTokenId ?? Int(tokenizer.pad)
+        c.bosTokenId = c.bosTokenId ?? tokenizer.bos.map(Int.init)
+        c.eosTokenId = c.eosTokenId ?? tokenizer.eos.first.map(Int.init)
+        c.padTokenId = c.padTokenId ?? tokenizer.special.pad.map(Int.init)
         try writeSafetensors((directory as NSString).appendingPathComponent(LlamaModel.weightsFile),
                              layout.tensors.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(params), dtype: dtype) })
         try writeFileAtomically((directory as NSString).appendingPathComponent(LlamaModel.configFile), c.json())
-        try writeFileAtomically((directory as NSString).appendingPathComponent(ByteTokenizer.fileName), tokenizer.json())
+        try tokenizer.write(into: directory)
     }
 }

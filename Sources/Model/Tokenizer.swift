@@ -6,6 +6,7 @@
 // with <eos>. Packed sequences therefore contain one <bos> per document.
 import Base
 import Foundation
+import Tokenizers
 
 public struct ByteTokenizer: Equatable, Sendable {
     public static let fileName = "st-tokenizer.json"
@@ -116,4 +117,15 @@ public struct ByteTokenizer: Equatable, Sendable {
             throw ModelError("\(directory): tokenizer has \(vocabSize) tokens but vocab_size is \(config.vocabSize)")
         }
     }
+}
+
+// st's byte tokenizer behind the common interface (Tokenizers.Tokenizer): encoding adds <bos>/<eos> only
+// with addSpecialTokens, as its add_bos / add_eos say; decoding drops or names the special tokens.
+extension ByteTokenizer: Tokenizer {
+    public var specialTokens: SpecialTokens { SpecialTokens(bos: bos, eos: [eos], pad: pad, addBOS: addBOS, addEOS: addEOS) }
+    public func encode(_ text: String, addSpecialTokens: Bool) -> [Int32] {
+        encode(text, bos: addSpecialTokens && addBOS, eos: addSpecialTokens && addEOS)
+    }
+    public func decode(_ ids: [Int32], skipSpecialTokens: Bool) -> String { decode(ids, skipSpecial: skipSpecialTokens) }
+    public func isSpecial(_ id: Int32) -> Bool { id >= 256 && Int(id) < vocabSize }
 }

@@ -13,10 +13,12 @@
 // Reproducibility: each sample draws from its own random stream keyed by (seed, problem id, method, sample
 // index), and the decoder's logits for a token do not depend on what else shares its forward call
 // (Tensor/RowMatmul.swift), so the output is byte-identical for any --batch and --threads.
+import ChatTemplate
 import Foundation
 import Model
 import Streams
 import Tensor
+import Tokenizers
 
 public struct SampleOptions {
     public var methods: [Method] = []
@@ -34,6 +36,9 @@ public struct SampleOptions {
     /// Prefix-LM decoding (a model trained with st-train --objective prefix-lm): the prompt's tokens attend to
     /// each other in both directions, as the prompt of a pair does in training; generated tokens are causal.
     public var prefixLM = false
+    /// The rendered prompt is the user message of a conversation rendered with the model's chat template
+    /// (after the method's system message, if any) and the generation prompt.
+    public var chat = false
     public init() {}
 }
 
@@ -70,7 +75,12 @@ struct Active {
     let slot: Int
     var rng: SeededRandom
     var tokens: [Int32] = []
+    /// the completion's text so far (UTF-8): bytes of byte tokens, or what the streaming decoder emitted
     var bytes: [UInt8] = []
+    /// a Hugging Face tokenizer's text, decoded as the ids arrive (nil: st's byte tokenizer)
+    var stream: StreamingDecoder?
+    /// ended by a stop string: the completion is `bytes` (else the decoded tokens)
+    var stoppedByString = false
     var pending: Int32 = 0        // token to feed at `position`
     var position: Int
     var flops: Double
@@ -253,7 +263,9 @@ final class ProblemFeed {
 public final class SampleEngine {
     public private(set) var stats = SampleStats()
     public let model: LlamaModel
-    public let tokenizer: ByteTokenizer
+    public let tokenizer: ModelTokenizer
+    /// generation ends at any of these (<eos> and <eom> for st's byte tokenizer; the model's eos list)
+    let stopIDs: Set<Int32>
     public let modelID: String
     let options: SampleOptions
     let decoder: LlamaDecoder
@@ -272,13 +284,17 @@ public final class SampleEngine {
         }
         do {
             model = try LlamaModel.load(directory: dir)
-            tokenizer = try ByteTokenizer.load(directory: dir)
+            tokenizer = try ModelTokenizer.load(dir)
         } catch {
             throw ToolInputError("\(dir): cannot load model: \(error)")
         }
         guard tokenizer.vocabSize <= model.config.vocabSize else {
             throw ToolInputError("\(dir): tokenizer has \(tokenizer.vocabSize) tokens but the model only \(model.config.vocabSize)")
         }
+        if options.chat && tokenizer.chatTemplate == nil {
+            throw ToolInputError("--chat: \(tokenizer.origin) has no chat template")
+        }
+        if let b = tokenizer.byte { stopIDs = [b.eos, b.eom] } else { stopIDs = Set(tokenizer.eos) }
         self.options = options
         let c = model.config
         vocab = c.vocabSize
@@ -303,19 +319,59 @@ public final class SampleEngine {
         return name + "@" + String(String(h.a, radix: 16).suffix(12))
     }
 
+    /// The prompt's ids: <bos> when the tokenizer adds one, each text segment encoded once (merges never cross
+    /// a special token the template puts between segments), each {@name} as its id.
     func encode(_ pieces: [PromptPiece]) throws -> [Int32] {
-        var ids: [Int32] = tokenizer.addBOS ? [tokenizer.bos] : []
+        var ids: [Int32] = tokenizer.addBOS ? [tokenizer.bos!] : []
         for (i, p) in pieces.enumerated() {
             switch p {
             case .text(let t): ids += tokenizer.encode(t)
             // a template that starts with {@bos} for a tokenizer that adds one gets one <bos>, not two
             case .special("bos") where i == 0 && tokenizer.addBOS: continue
             case .special(let name):
-                guard let id = tokenizer.id(ofSpecial: "<\(name)>") else { throw ToolInputError("unknown special token {@\(name)}") }
+                guard let id = tokenizer.special(named: name) else { throw ToolInputError("unknown special token {@\(name)}") }
                 ids.append(id)
             }
         }
         return ids
+    }
+
+    /// The method as this model runs it: infill in the model's own FIM format when its vocabulary has one.
+    func adapt(_ m: Method) -> Method {
+        guard m.name == "infill" && m.template == BuiltinMethods.named("infill")!.template, tokenizer.fim != nil else { return m }
+        var a = m
+        a.template = "{@fim_prefix}{prefix}{@fim_suffix}{suffix}{@fim_middle}"
+        return a
+    }
+
+    /// The prompt's ids and its text: with --chat, the rendered prompt as the user message of a conversation
+    /// through the chat template (after the method's system message) with the generation prompt, encoded once
+    /// with no special tokens added (the template writes them), as apply_chat_template tokenizes.
+    func prompt(_ m: Method, _ pieces: [PromptPiece]) throws -> (ids: [Int32], text: String) {
+        guard options.chat else {
+            // <bos> left out of the text, also when the template writes it ({@bos} first)
+            let text = pieces.enumerated().map { i, p in
+                if case .text(let t) = p { return t }
+                if case .special(let n) = p { return i == 0 && n == "bos" ? "" : "<\(n)>" }
+                return ""
+            }.joined()
+            return (try encode(pieces), text)
+        }
+        var user = ""
+        for p in pieces {
+            switch p {
+            case .text(let t): user += t
+            case .special(let n): throw ToolInputError("method \(m.name): {@\(n)} cannot be part of a chat message (--chat)")
+            }
+        }
+        var messages: [Value] = []
+        if let s = m.system { messages.append(.message("system", s)) }
+        messages.append(.message("user", user))
+        let text: String
+        do { text = try tokenizer.renderChat(messages, addGenerationPrompt: true) } catch {
+            throw ToolInputError("\(tokenizer.origin): chat template: \(error)")
+        }
+        return (tokenizer.encode(text), text)
     }
 
     /// The problem's name by the schema's rule (`ProblemID.key`: field path `field`, else the first id field
@@ -365,8 +421,8 @@ public final class SampleEngine {
             let id = SampleEngine.problemID(rec, field: options.idField) ?? "#\(problemIndex)"
             for (mi, m) in options.methods.enumerated() {
                 let tokens: [Int32]
-                let pieces: [PromptPiece]
-                do { pieces = try m.render(rec); tokens = try encode(pieces) } catch {
+                let promptText: String
+                do { (tokens, promptText) = try prompt(m, try adapt(m).render(rec)) } catch {
                     throw DataError(file: reader.file, line: reader.line, message: "\(error)")
                 }
                 let maxNew = min(m.maxTokens ?? options.maxTokens, decoder.maxLen - tokens.count)
@@ -385,12 +441,7 @@ public final class SampleEngine {
                 let stops = (m.stop + options.extraStops).filter { !$0.isEmpty }.map { Array($0.utf8) }
                 let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
                                     ordinalBase: ordinalBase, stops: stops, maxNew: maxNew)
-                // <bos> left out, also when the template writes it ({@bos} first)
-                job.promptText = pieces.enumerated().map { i, p in
-                    if case .text(let t) = p { return t }
-                    if case .special(let n) = p { return i == 0 && n == "bos" ? "" : "<\(n)>" }
-                    return ""
-                }.joined()
+                job.promptText = promptText
                 sched.enqueue(job)
             }
         }
@@ -411,6 +462,7 @@ public final class SampleEngine {
             var a = Active(job: job, sampleIndex: s, ordinal: job.ordinalBase + s, slot: slot,
                            rng: SampleEngine.stream(seed: options.seed, problem: job.problemID, method: job.method.name, sample: s),
                            position: job.tokens.count, flops: job.prefillFlops / Double(job.samples.count))
+            if tokenizer.byte == nil { a.stream = tokenizer.tokenizer.streamingDecoder(skipSpecialTokens: true) }
             let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng) }
             stats.generatedTokens += 1
             if job.started {
@@ -450,9 +502,29 @@ public final class SampleEngine {
 
     /// Appends a drawn token; returns the finish reason when the sample is complete.
     func accept(_ a: inout Active, _ token: Int32) -> String? {
-        if !options.ignoreEOS && (token == tokenizer.eos || token == tokenizer.eom) { return "stop" }
+        if !options.ignoreEOS && stopIDs.contains(token) { return "stop" }
         a.tokens.append(token)
-        if token < 256 {
+        if a.stream != nil {
+            // Stop strings match the decoded text, across token boundaries: the first occurrence that the new
+            // piece completes ends the sample, and the completion is the text before it.
+            if let piece = a.stream!.step(token) {
+                let old = a.bytes.count
+                a.bytes.append(contentsOf: piece.utf8)
+                var cut: Int?
+                for s in a.job.stops where a.bytes.count >= s.count {
+                    var j = max(0, old - s.count + 1)
+                    while j + s.count <= a.bytes.count {
+                        if a.bytes[j] == s[0] && a.bytes[j ..< j + s.count].elementsEqual(s) { cut = min(cut ?? j, j); break }
+                        j += 1
+                    }
+                }
+                if let cut {
+                    a.bytes.removeLast(a.bytes.count - cut)
+                    a.stoppedByString = true
+                    return "stop"
+                }
+            }
+        } else if token < 256 {
             a.bytes.append(UInt8(token))
             for s in a.job.stops where a.bytes.count >= s.count {
                 // A stop string can only complete at the end; search the tail it could occupy.
@@ -466,6 +538,13 @@ public final class SampleEngine {
         return nil
     }
 
+    /// The completion's text: the bytes of byte tokens; with a Hugging Face tokenizer the text decoded up to
+    /// the stop string, or all the tokens decoded (special tokens left out).
+    func completion(_ a: Active) -> String {
+        if a.stream == nil || a.stoppedByString { return String(decoding: a.bytes, as: UTF8.self) }
+        return tokenizer.decode(a.tokens, skipSpecialTokens: true)
+    }
+
     /// A complete sample's fields, handed to the output to wait for their turn.
     func finish(_ a: Active, reason: String, _ sched: Scheduler) {
         typealias F = RecordField
@@ -477,7 +556,7 @@ public final class SampleEngine {
         fields += [
             (F.method, JSON(a.job.method.name)), (F.sample, JSON(a.sampleIndex)),
             (F.promptText, JSON(a.job.promptText)),
-            (F.completion, JSON(String(decoding: a.bytes, as: UTF8.self))), (F.finish, JSON(reason)),
+            (F.completion, JSON(completion(a))), (F.finish, JSON(reason)),
             (F.promptTokens, JSON(a.job.tokens.count)), (F.completionTokens, JSON(a.tokens.count)),
             (F.flops, JSON(a.flops.rounded())), (F.model, JSON(modelID)), (F.seed, JSON(Int(truncatingIfNeeded: options.seed))),
             (F.temperature, JSON(options.settings.temperature)),

@@ -7,6 +7,7 @@
 //     name: cot-fewshot
 //     stop: \n\nQuestion:          (repeatable; \n and \t are escapes)
 //     max-tokens: 256
+//     system: You are a careful tutor.   (--chat only: a system message before the prompt; \n escapes)
 //     ---
 //     Question: Tom has 3 apples and buys 2 more. How many apples does he have?
 //     Solution:
@@ -31,6 +32,8 @@ public struct Method {
     public var template: String
     public var stop: [String] = []
     public var maxTokens: Int?
+    /// With --chat, the system message sent before the rendered prompt (the user message).
+    public var system: String?
     /// A translation reads an earlier sample: its `completion` and `method` are kept as `source_completion`
     /// and `source_method` in the output.
     public var translates = false
@@ -126,7 +129,8 @@ public struct Method {
                 guard let v = Int(value), v > 0 else { throw ToolInputError("\(path):\(n + 1): max-tokens must be a positive integer") }
                 m.maxTokens = v
             case "translates": m.translates = value == "true"
-            default: throw ToolInputError("\(path):\(n + 1): unknown key '\(key)' (name, stop, max-tokens, translates)")
+            case "system": m.system = value
+            default: throw ToolInputError("\(path):\(n + 1): unknown key '\(key)' (name, stop, max-tokens, translates, system)")
             }
         }
         // A built-in's name would make its records look like the built-in's (st-verify reads the method).

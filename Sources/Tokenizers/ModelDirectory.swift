@@ -9,10 +9,16 @@ extension HFTokenizer {
     /// generation_config.json wins for eos (it lists every stop token), then config.json, then
     /// tokenizer_config.json; tokenizer_config.json's eos_token is always among the eos ids.
     public static func load(directory: String) throws -> HFTokenizer {
+        try load(directory: directory) { FileManager.default.contents(atPath: $0) }
+    }
+
+    /// The same from files given by `contents` (a path to its bytes, nil when absent): a directory built in memory.
+    public static func load(directory: String, contents: (String) -> Data?) throws -> HFTokenizer {
         func path(_ f: String) -> String { (directory as NSString).appendingPathComponent(f) }
-        var t = try HFTokenizer(contentsOf: path("tokenizer.json"))
+        guard let tj = contents(path("tokenizer.json")) else { throw TokenizerError("\(path("tokenizer.json")): cannot read") }
+        var t = try HFTokenizer(json: [UInt8](tj), file: path("tokenizer.json"))
         func read(_ f: String) throws -> Node? {
-            guard let d = FileManager.default.contents(atPath: path(f)) else { return nil }
+            guard let d = contents(path(f)) else { return nil }
             do { return Node(value: try JSON.parse(String(decoding: d, as: UTF8.self)), path: "", file: path(f)) } catch {
                 throw TokenizerError("\(path(f)): not valid JSON: \(error)")
             }

@@ -11,6 +11,11 @@
 //              and with K spans  <bos> a <mask_1> b <mask_2> c <eos> <sep> <mask_1> m1 <eom> <mask_2> m2 <eom>.
 //              Loss on every token after <bos> (fim-loss all; a pair's prompt bytes never) or only on the
 //              middles and their <eom> (fim-loss middle).
+//              A model whose tokenizer has its own FIM tokens (StarCoder, SmolLM) uses them instead, in
+//              StarCoder's prefix-suffix-middle order with one span:
+//                <bos>? <fim_prefix> prefix <fim_suffix> suffix <fim_middle> middle <eos>
+//              Spans are cut at token boundaries (bytes, with the byte tokenizer). A conversation (messages)
+//              is never cut: it trains causally on its assistant turns.
 //
 // Every random choice (which objective, where to cut) comes from a generator seeded by (seed, epoch, example),
 // so the sequence of an example in an epoch never depends on what came before it (resumable, order-free).
@@ -105,11 +110,18 @@ public struct Transformer {
     public let mix: ObjectiveMix
     public let fim: FIMOptions
     public let seed: UInt64
-    public let tokenizer: ByteTokenizer
+    public let tokenizer: ModelTokenizer
+    /// the model's own FIM tokens (nil: st's byte format with masks)
+    let fimTokens: FIMTokens?
 
     public init(store: ExampleStore, mix: ObjectiveMix, fim: FIMOptions = FIMOptions(), seed: UInt64) {
         self.store = store; self.mix = mix; self.fim = fim; self.seed = seed; self.tokenizer = store.tokenizer
+        fimTokens = store.tokenizer.fim
     }
+
+    /// Tokens FIM adds to an example: 3 per span + <sep> and the closing <eos> (byte format), or the three
+    /// FIM tokens and <eos> of the model's own format.
+    var fimExtra: Int { fimTokens != nil ? 3 + 1 : 3 * fim.spans + 2 }
 
     func rng(epoch: Int, index: Int) -> SeededRandom {
         SeededRandom(seed: seed, stream: mix64(UInt64(epoch) &* 0x9E3779B97F4A7C15 ^ UInt64(index)) ^ 0x6F626A)
@@ -126,11 +138,12 @@ public struct Transformer {
 
     /// FIM length of an example, nil when its body is too short for the spans.
     func fimLength(_ e: ExampleRef) -> Int? {
+        if e.masked { return nil }
         let bos = e.bos ? 1 : 0
-        let body = e.count - bos - (e.eos ? 1 : 0) - e.promptBytes
-        let budgetBody = store.maxTokens - bos - e.promptBytes - 3 * fim.spans - 2
+        let body = e.count - bos - (e.eos ? 1 : 0) - e.promptTokens
+        let budgetBody = store.maxTokens - bos - e.promptTokens - fimExtra
         if min(body, budgetBody) < fim.spans { return nil }
-        return bos + e.promptBytes + min(body, budgetBody) + 3 * fim.spans + 2
+        return bos + e.promptTokens + min(body, budgetBody) + fimExtra
     }
 
     /// Build the sequence of example `index` in `epoch` into `out` (reused buffers).
@@ -157,34 +170,52 @@ public struct Transformer {
             }
             if out.prefix > out.tokens.count - 1 { out.prefix = out.tokens.count - 1 }
         }
-        for k in 0..<out.tokens.count { out.loss.append(k >= max(1, from)) }
+        if e.masked {
+            for k in 0..<out.tokens.count { out.loss.append(k >= max(1, from) && store.lossAllowed(e, k)) }
+        } else {
+            for k in 0..<out.tokens.count { out.loss.append(k >= max(1, from)) }
+        }
     }
 
     func buildFIM(_ e: ExampleRef, _ toks: ArraySlice<Int32>, _ r: inout SeededRandom, _ out: inout TrainSequence) {
         let bos = e.bos ? 1 : 0
         let s = toks.startIndex
         var bodyEnd = e.count - (e.eos ? 1 : 0)            // token index (within the example) after the body
-        let lo = bos + e.promptBytes                         // spans are cut from [lo, bodyEnd)
-        let budgetBody = store.maxTokens - lo - 3 * fim.spans - 2
+        let lo = bos + e.promptTokens                        // spans are cut from [lo, bodyEnd)
+        let budgetBody = store.maxTokens - lo - fimExtra
         if bodyEnd - lo > budgetBody { bodyEnd = lo + budgetBody }
         let spans = cutSpans(lo: lo, hi: bodyEnd, &r)
         @inline(__always) func emit(_ t: Int32, _ loss: Bool) { out.tokens.append(t); out.loss.append(loss) }
         let all = fim.loss == .all
         // <bos> prompt (never trained) and the body with each span replaced by its mask
         for k in 0..<lo { emit(toks[s + k], k >= max(1, e.lossFrom) && all) }
+        if let f = fimTokens {
+            // <fim_prefix> prefix <fim_suffix> suffix <fim_middle> middle <eos>
+            let sp = spans[0]
+            emit(f.prefix, all)
+            for k in lo..<sp.lowerBound { emit(toks[s + k], all) }
+            emit(f.suffix, all)
+            for k in sp.upperBound..<bodyEnd { emit(toks[s + k], all) }
+            emit(f.middle, all)
+            for k in sp { emit(toks[s + k], true) }
+            emit(tokenizer.eos[0], true)
+            if !out.loss.isEmpty { out.loss[0] = false }
+            return
+        }
+        let byte = tokenizer.byte!
         var pos = lo
         for (i, sp) in spans.enumerated() {
             for k in pos..<sp.lowerBound { emit(toks[s + k], all) }
-            emit(tokenizer.mask(i + 1), all)
+            emit(byte.mask(i + 1), all)
             pos = sp.upperBound
         }
         for k in pos..<bodyEnd { emit(toks[s + k], all) }
-        emit(tokenizer.eos, all)
-        emit(tokenizer.sep, all)
+        emit(byte.eos, all)
+        emit(byte.sep, all)
         for (i, sp) in spans.enumerated() {
-            emit(tokenizer.mask(i + 1), all && i > 0)   // <mask_1> after <sep> is given at inference
+            emit(byte.mask(i + 1), all && i > 0)   // <mask_1> after <sep> is given at inference
             for k in sp { emit(toks[s + k], true) }
-            emit(tokenizer.eom, true)
+            emit(byte.eom, true)
         }
         if !out.loss.isEmpty { out.loss[0] = false }
     }

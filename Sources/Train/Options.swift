@@ -24,7 +24,8 @@ public struct TrainOptions: ParsableArguments {
     @Option(help: ArgumentHelp("From scratch: attention heads (default 4).", valueName: "n")) public var heads: Int?
     @Option(name: .customLong("kv-heads"), help: ArgumentHelp("From scratch: key-value heads (default: --heads).", valueName: "n")) public var kvHeads: Int?
     @Option(help: ArgumentHelp("From scratch: MLP intermediate size (default 4 × hidden).", valueName: "n")) public var intermediate: Int?
-    @Option(help: ArgumentHelp("From scratch: vocabulary size (default: the byte tokenizer's 272).", valueName: "n")) public var vocab: Int?
+    @Option(help: ArgumentHelp("From scratch: vocabulary size (default: the tokenizer's, 272 for st's byte tokenizer).", valueName: "n")) public var vocab: Int?
+    @Option(help: ArgumentHelp("The tokenizer (default: --init's, else st's byte tokenizer): a model or tokenizer directory, tokenizer.json, st-tokenizer.json or a .gguf file.", valueName: "file|dir")) public var tokenizer: String?
     @Option(name: .customLong("max-positions"), help: ArgumentHelp("From scratch: max_position_embeddings (default 2048).", valueName: "n")) public var maxPositions: Int?
     @Option(name: .customLong("rope-theta"), help: ArgumentHelp("From scratch: RoPE theta (default 10000).", valueName: "x")) public var ropeTheta: Double?
     @Flag(help: "From scratch: a separate lm_head instead of tied embeddings.") public var untied = false
@@ -35,6 +36,7 @@ public struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("completion-field"), help: ArgumentHelp("Field of a pair's completion.", valueName: "name")) public var completionField = "completion"
     @Option(name: .customLong("weight-field"), help: ArgumentHelp("Field of an example's loss weight.", valueName: "name")) public var weightField = "weight"
     @Option(help: ArgumentHelp("Examples longer than the context: truncate or skip.", valueName: "policy")) public var long = LongPolicy.truncate
+    @Flag(help: "Train prompt/completion pairs as conversations (user, assistant) through the model's chat template, loss on the assistant turn.") public var chat = false
     @Flag(name: .customLong("skip-bad"), help: "Warn about and skip bad lines (not a JSON object, or not a usable example) instead of stopping.") public var skipBad = false
 
     // objectives and batching

@@ -42,7 +42,7 @@ public var stopRequested: Int32 { stopSignal }
 /// Everything a run is made of, built before the working directory is touched.
 struct TrainPlan {
     let model: LlamaModel
-    let tokenizer: ByteTokenizer
+    let tokenizer: ModelTokenizer
     let store: ExampleStore
     let valStore: ExampleStore?
     let packer: Packer
@@ -109,7 +109,17 @@ public final class TrainRun {
 
     // MARK: setup
 
-    func loadModel() throws -> (LlamaModel, ByteTokenizer) {
+    /// The tokenizer of --tokenizer (a file or directory), else of --init, else st's byte tokenizer.
+    func loadTokenizer() throws -> ModelTokenizer {
+        let path = o.tokenizer ?? o.initDir
+        guard let path else { return .standard }
+        do { return try ModelTokenizer.load(path) } catch let e as ModelError {
+            throw ToolInputError("\(o.tokenizer != nil ? "--tokenizer" : "--init"): \(e.description)")
+        }
+    }
+
+    func loadModel() throws -> (LlamaModel, ModelTokenizer) {
+        let tok = try loadTokenizer()
         if let dir = o.initDir {
             let model: LlamaModel
             do { model = try LlamaModel.load(directory: dir) } catch let e as ModelError {
@@ -118,12 +128,14 @@ public final class TrainRun {
             if let c = config, c != model.config {
                 throw ToolInputError("--config does not match --init \(dir): \(configDiff(c, model.config))")
             }
-            return (model, try ByteTokenizer.load(directory: dir))
+            return (model, tok)
         }
-        guard let c = config else { throw ToolInputError("no model: give --init DIR, --config FILE or size flags") }
+        guard var c = config else { throw ToolInputError("no model: give --init DIR, --config FILE or size flags") }
+        // from scratch without --vocab: as many rows as the tokenizer has ids (272 for st's byte tokenizer)
+        if o.config == nil && o.vocab == nil { c.vocabSize = tok.vocabSize }
         let model = LlamaModel(config: c)
         model.initialize(seed: o.seed)
-        return (model, .standard)
+        return (model, tok)
     }
 
     func configDiff(_ a: LlamaConfig, _ b: LlamaConfig) -> String {
@@ -138,8 +150,8 @@ public final class TrainRun {
         return d.isEmpty ? "token ids differ" : d.joined(separator: ", ")
     }
 
-    func loadStore(_ paths: [String], _ tok: ByteTokenizer, what: String) throws -> ExampleStore {
-        let store = ExampleStore(tokenizer: tok, fields: o.fields, context: o.context, long: o.long)
+    func loadStore(_ paths: [String], _ tok: ModelTokenizer, what: String) throws -> ExampleStore {
+        let store = ExampleStore(tokenizer: tok, chat: o.chat, fields: o.fields, context: o.context, long: o.long)
         let reader = try JSONLReader(paths: paths, skipBad: o.skipBad)
         if o.skipBad && !o.quiet { reader.onSkip = { [warn] e in warn("skipped bad line: \(e)") } }
         let skip: ((DataError) -> Void)? = o.skipBad ? { [warn, quiet = o.quiet] e in if !quiet { warn("skipped bad line: \(e)") } } : nil
@@ -206,9 +218,16 @@ public final class TrainRun {
             throw ToolInputError("vocab_size \(c.vocabSize) is smaller than the tokenizer's (\(tok.vocabSize))")
         }
         let usesFIM = (objective.parts + valObjective.parts).contains { $0.0 == .fim && $0.1 > 0 }
-        if usesFIM && o.fim.spans > tok.maskCount {
-            throw ToolInputError("--fim-spans \(o.fim.spans) exceeds the tokenizer's \(tok.maskCount) mask tokens")
+        if usesFIM, let b = tok.byte, o.fim.spans > b.maskCount {
+            throw ToolInputError("--fim-spans \(o.fim.spans) exceeds the tokenizer's \(b.maskCount) mask tokens")
         }
+        if usesFIM && tok.byte == nil {
+            guard tok.fim != nil else {
+                throw ToolInputError("--objective fim: \(tok.origin) has no <fim_prefix>, <fim_middle> and <fim_suffix> tokens")
+            }
+            if o.fim.spans != 1 { throw ToolInputError("--fim-spans \(o.fim.spans): the model's own FIM format has one span") }
+        }
+        if o.chat && tok.chatTemplate == nil { throw ToolInputError("--chat: \(tok.origin) has no chat template") }
         let loadStart = monotonicSeconds(), loadCPU0 = threadCPUSeconds()
         let store = try loadStore(o.data, tok, what: "training")
         summary.load = store.report

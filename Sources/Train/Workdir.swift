@@ -112,7 +112,7 @@ final class TrainWorkdir {
     }
 
     /// Writes a model directory at `dir` (best/, checkpoints/step-N) through a temporary name.
-    func saveModel(_ model: LlamaModel, tokenizer: ByteTokenizer, at dir: String) throws {
+    func saveModel(_ model: LlamaModel, tokenizer: ModelTokenizer, at dir: String) throws {
         let fm = FileManager.default
         let tmp = dir + ".tmp"
         try? fm.removeItem(atPath: tmp)

@@ -37,8 +37,9 @@ struct EvalCommand: ToolCommand {
         With --loss DATA --model DIR, st-eval instead measures the model's mean token loss (nats per scored \
         token) and perplexity on DATA, with st-train's rules: a {"text"} document is scored on every token \
         after <bos> and on <eos>, a {"prompt","completion"} pair on its completion and <eos> only (the prompt \
-        is context), each token weighted by its example's weight; --context, --long and the field flags as in \
-        st-train. It is computed by st-train's own validation code, so with the same --context and --batch it \
+        is context), a {"messages"} conversation (or a pair with --chat) through the model's chat template on its \
+        assistant turns only, each token weighted by its example's weight; the model's own tokenizer (st's byte \
+        tokenizer, tokenizer.json or the GGUF's); --context, --long and the field flags as in st-train. It is computed by st-train's own validation code, so with the same --context and --batch it \
         equals st-train's val_loss for that data. One dataset (--loss is repeatable: the files are read as one) \
         and one model per call; the result is the same for any --threads.
 
@@ -126,7 +127,7 @@ struct EvalCommand: ToolCommand {
         valueName: "data"))
     var lossData: [String] = []
 
-    @Option(help: ArgumentHelp("--loss: the model directory (config.json, model.safetensors, st-tokenizer.json).",
+    @Option(help: ArgumentHelp("--loss: the model directory (config.json, model.safetensors, its tokenizer).",
                                valueName: "dir"))
     var model: String?
 
@@ -147,6 +148,8 @@ struct EvalCommand: ToolCommand {
     var completionField: String?
     @Option(name: .customLong("weight-field"), help: ArgumentHelp("--loss: field of an example's loss weight (default weight).", valueName: "name"))
     var weightField: String?
+    @Flag(help: "--loss: pairs as conversations through the model's chat template (as st-train --chat).")
+    var chat = false
 
     @OptionGroup var common: CommonOptions
 
@@ -154,7 +157,7 @@ struct EvalCommand: ToolCommand {
         if lossData.isEmpty {
             let lossOnly: [(String, Bool)] = [("--model", model != nil), ("--context", context != nil), ("--batch", batch != nil),
                 ("--long", long != nil), ("--text-field", textField != nil), ("--prompt-field", promptField != nil),
-                ("--completion-field", completionField != nil), ("--weight-field", weightField != nil)]
+                ("--completion-field", completionField != nil), ("--weight-field", weightField != nil), ("--chat", chat)]
             if let (name, _) = lossOnly.first(where: { $0.1 }) { throw ValidationError("\(name) goes with --loss DATA") }
         } else {
             if model == nil { throw ValidationError("--loss needs --model DIR") }
@@ -281,6 +284,7 @@ extension EvalCommand {
         if let f = promptField { o.fields.prompt = f }
         if let f = completionField { o.fields.completion = f }
         if let f = weightField { o.fields.weight = f }
+        o.chat = chat
         let dir = model!
         let reader = try openInputs(lossData, tool: tool, common: common, emptyIsError: true)
         let names = lossData.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")
@@ -288,7 +292,7 @@ extension EvalCommand {
         let r = try measureLoss(modelDirectory: dir, reader: reader, names: names, options: o,
                                 warn: { if !quiet { warn(tool, $0) } })
         if common.verbose {
-            note(tool, "\(dir): \(r.report.examples) examples (\(r.report.documents) documents, \(r.report.pairs) pairs), "
+            note(tool, "\(dir): \(r.report.examples) examples (\(r.report.documents) documents, \(r.report.pairs) pairs, \(r.report.conversations) conversations), "
                 + "\(r.tokens) scored tokens, context \(o.context), batch \(o.batch)")
         }
         if !table || common.output != nil {

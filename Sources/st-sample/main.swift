@@ -26,12 +26,23 @@ struct STSample: ToolCommand {
         (MMST translations of an earlier sample); humaneval (a HumanEval-format prompt, also the embedded \
         function tasks); infill (the middle between prefix and suffix fields, CodeGen2's format, for a model \
         trained with FIM); gsm8k, math, mbpp (the public benchmark record formats). A method file defines \
-        another: header lines 'name:', 'stop:' (repeatable; \\n escapes), 'max-tokens:', then a line '---', \
+        another: header lines 'name:', 'stop:' (repeatable; \\n escapes), 'max-tokens:', 'system:' (--chat), then a line '---', \
         then the template, in which {field} inserts a problem field (an array joined by newlines), {@name} a \
         special token (e.g. {@mask_1}) and {{ }} literal braces.
 
-        Decoding: the prompt starts with <bos>; samples end at <eos> (or <eom> for infill), a stop string, or \
-        --max-tokens. Temperature, then top-k, then top-p, then min-p, then one draw (the order of Hugging Face \
+        Tokenizer: the model directory's (st-tokenizer.json, or a Hugging Face tokenizer.json with \
+        tokenizer_config.json / generation_config.json). A text segment of the prompt is encoded once, special \
+        tokens go between segments where the template puts them. With a Hugging Face tokenizer that has \
+        <fim_prefix>/<fim_suffix>/<fim_middle>, infill uses them (<fim_prefix> prefix <fim_suffix> suffix \
+        <fim_middle>). --chat renders a conversation with the model's chat template (tokenizer_config.json's \
+        chat_template or chat_template.jinja): the method's 'system:' header, if any, as the system message, \
+        the rendered prompt as the user message, then the generation prompt; prompt_text is that rendering. \
+        --chat on a model without a chat template is an error.
+
+        Decoding: the prompt starts with <bos> (when the tokenizer adds one); samples end at <eos> (or <eom> \
+        for infill; the model's eos tokens, e.g. generation_config.json's list, with a Hugging Face \
+        tokenizer), a stop string, or --max-tokens. Stop strings match the decoded text, across token \
+        boundaries; the completion is the decoded text before the stop string. Temperature, then top-k, then top-p, then min-p, then one draw (the order of Hugging Face \
         transformers and vLLM); --temperature 0 is greedy (lowest token id on ties). Each sample has its own \
         random stream keyed by --seed, problem id, method and sample index, and a token's logits do not depend \
         on the batch, so output is byte-identical for any --batch or --threads, and --shard or --resume runs \
@@ -62,7 +73,7 @@ struct STSample: ToolCommand {
 
         EXIT STATUS:
           0   success
-          1   bad input: a missing model or prompt field, an unknown method, a prompt longer than the context, an unwritable output; nothing is written
+          1   bad input: a missing model or prompt field, an unknown method, --chat without a chat template, a prompt longer than the context, an unwritable output; nothing is written
           64  usage error (e.g. -n 0)
         """)
 
@@ -111,6 +122,9 @@ struct STSample: ToolCommand {
     @Flag(name: .customLong("ignore-eos"), help: "Keep decoding past <eos> until --max-tokens or a stop string (for benchmarks).")
     var ignoreEOS = false
 
+    @Flag(help: "Send the rendered prompt as the user message through the model's chat template (with the generation prompt); stop at the model's eos tokens.")
+    var chat = false
+
     @Flag(name: .customLong("prefix-lm"), help: "Attend bidirectionally within the prompt (a model trained with --objective prefix-lm).")
     var prefixLM = false
 
@@ -155,6 +169,7 @@ struct STSample: ToolCommand {
         o.idField = idField
         o.ignoreEOS = ignoreEOS
         o.prefixLM = prefixLM
+        o.chat = chat
 
         let reader = try openInputs(inputs, tool: Self.toolName, common: common)
         let engine = try SampleEngine(modelDirectory: model, options: o)

@@ -13,7 +13,8 @@ struct STTrain: ToolCommand {
         discussion: """
         Reads examples from the DATA files (.jsonl or .jsonl.zst; none or - reads stdin) and writes a complete \
         model directory to -o DIR: config.json (Hugging Face LlamaForCausalLM keys), model.safetensors, \
-        st-tokenizer.json, st-train.json (the run's settings and counts) and metrics.jsonl (one line per step: \
+        the tokenizer (st-tokenizer.json, or the Hugging Face files it came with: tokenizer.json, \
+        tokenizer_config.json, chat_template.jinja, generation_config.json, special_tokens_map.json), st-train.json (the run's settings and counts) and metrics.jsonl (one line per step: \
         step, loss, lr, grad_norm, tokens, epoch, tokens_per_s, and val_loss when measured). DIR's parent folder must exist. The directory is built as \
         DIR.partial and renamed to DIR on success, replacing an older DIR; on an error or an interrupt it is \
         removed, unless it holds a state saved by --save-every (then it is kept for --resume and the message \
@@ -27,17 +28,27 @@ struct STTrain: ToolCommand {
         example's tokens in the step's weighted mean loss (weight 0 drops it). Field names are set by \
         --text-field, --prompt-field, --completion-field and --weight-field. With the byte tokenizer every \
         example is <bos> bytes <eos>: <bos> is prepended once per example and <eos> appended (the tokenizer's \
-        add_bos/add_eos). An example longer than --context + 1 tokens is truncated (or skipped with --long \
+        add_bos/add_eos); with a Hugging Face tokenizer, <bos> if it adds one, the prompt and the completion \
+        each encoded on its own, then its eos. {"messages": [{"role": ..., "content": ...}, ...]} records \
+        (TRL's conversational format), and pairs with --chat (user: prompt, assistant: completion), are \
+        rendered with the model's chat template and trained on the assistant turns only: the span of an \
+        assistant message is what the template adds for it after the generation prompt (its content and \
+        end-of-turn marker), found by rendering the conversation's prefixes; a template that does not render \
+        prefixes of the conversation as prefixes is an error. An example longer than --context + 1 tokens is truncated (or skipped with --long \
         skip); the count is reported.
 
         A model comes from --init DIR (fine-tuning; its tokenizer is kept), from --config FILE (a config.json), \
-        or from the size flags (default: hidden 128, 4 layers, 4 heads, intermediate 4 × hidden, the byte \
-        vocabulary of 272), initialised from --seed.
+        or from the size flags (default: hidden 128, 4 layers, 4 heads, intermediate 4 × hidden, as many \
+        vocabulary rows as the tokenizer has ids: 272 for st's byte tokenizer), initialised from --seed. \
+        --tokenizer FILE|DIR names the tokenizer (a model or tokenizer directory, tokenizer.json, \
+        st-tokenizer.json or a .gguf file); default: --init's, else st's byte tokenizer.
 
         Objectives (--objective, one or a per-example mixture such as causal:0.5,fim:0.5): causal; prefix-lm \
         (the prompt, or a random cut of a document, is attended bidirectionally and not trained on); fim \
         (CodeGen2 infilling: spans are cut out and trained as prefix <mask_1> suffix <eos> <sep> <mask_1> \
-        middle <eom>; --fim-spans, --fim-rate, --fim-max-span, --fim-loss).
+        middle <eom>; --fim-spans, --fim-rate, --fim-max-span, --fim-loss; a tokenizer with its own \
+        <fim_prefix>/<fim_suffix>/<fim_middle> tokens uses StarCoder's <fim_prefix> prefix <fim_suffix> suffix \
+        <fim_middle> middle <eos>, one span, cut at token boundaries).
 
         Rows of --context tokens are packed with whole examples (first fit over the next --pack-window \
         examples), with attention blocked between examples and positions restarting at 0 for each; --padding \
