@@ -193,5 +193,15 @@ final class ArchitectureTests: XCTestCase {
         print("SmolLM2-135M GGUF: \(m.config.parameterCount) parameters loaded in \(String(format: "%.2f", dt)) s")
         XCTAssertEqual(m.config.numLayers, 30); XCTAssertTrue(m.config.tieWordEmbeddings)
         XCTAssertLessThan(dt, 10, "load time (2 s target on an idle machine)")
+        // the same weights as a BF16 safetensors directory (memory-mapped, converted in parallel)
+        let dir = tempDir("smollm2-bf16")
+        try m.save(directory: dir, dtype: .bf16)
+        let t1 = Date()
+        let s = try LlamaModel.load(path: dir)
+        let ds = Date().timeIntervalSince(t1)
+        print("SmolLM2-135M BF16 safetensors: loaded in \(String(format: "%.2f", ds)) s")
+        XCTAssertEqual(s.config, m.config)
+        XCTAssertLessThan(ds, 10, "load time (2 s target on an idle machine)")
+        try? FileManager.default.removeItem(atPath: dir)
     }
 }

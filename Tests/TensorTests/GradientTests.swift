@@ -354,15 +354,15 @@ final class ArchitectureGradientTests: XCTestCase {
     }
 
     func testLlama3Rope() {
-        let D = 16, l3: RopeTable.Llama3 = (factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16)
+        let D = 16, l3: RopeTable.Llama3 = (factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 32)
         let table = RopeTable(headDim: D, maxPositions: 40, theta: 10000, llama3: l3)
         // against the definition in double precision: every band (kept, interpolated, divided) occurs
         var bands = Set<Int>()
         for i in 0..<D / 2 {
             let inv = 1 / pow(10000.0, Double(2 * i) / Double(D)), wl = 2 * Double.pi / inv
             var f = inv
-            if wl > 16 { f = inv / 8; bands.insert(2) } else if wl < 4 { bands.insert(0) } else {
-                let s = (16 / wl - 1) / 3
+            if wl > 32 { f = inv / 8; bands.insert(2) } else if wl < 8 { bands.insert(0) } else {
+                let s = (32 / wl - 1) / 3
                 f = (1 - s) * inv / 8 + s * inv; bands.insert(1)
             }
             XCTAssertEqual(Double(table.cos[33 * D / 2 + i]), cos(33 * f), accuracy: 1e-5)
@@ -389,8 +389,8 @@ final class ArchitectureGradientTests: XCTestCase {
         var kvStart = [Int32](repeating: 0, count: B * T), kvEnd = kvStart
         fillAttentionRanges(&kvStart, &kvEnd, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0], B, T)
         applySlidingWindow(&kvStart, B, T, 3)
-        XCTAssertEqual(kvStart, [0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 1, 3, 3, 4])
-        XCTAssertEqual(kvEnd, [1, 2, 3, 4, 5, 6, 7, 3, 3, 3, 4, 4, 5, 6])
+        XCTAssertEqual(kvStart, [0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 3, 3, 3, 4])
+        XCTAssertEqual(kvEnd, [1, 2, 3, 4, 5, 6, 7, 3, 3, 3, 4, 5, 6, 7])
         for block in [64, 2] {
             attentionRowBlock = block
             let rows = (H + 2 * KV) * D
