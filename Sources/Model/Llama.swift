@@ -96,7 +96,9 @@ public final class LlamaModel {
     /// .gguf file (config from its metadata).
     public static func load(path: String) throws -> LlamaModel {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw ModelError("\(path): no such file or directory") }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ModelError(path.hasSuffix(".gguf") ? "\(path): no such file" : "\(path): not a model directory (no \(configFile))")
+        }
         if !isDir.boolValue {
             guard path.hasSuffix(".gguf") else { throw ModelError("\(path): not a model directory or .gguf file") }
             let g = try GGUFLlama(path: path)

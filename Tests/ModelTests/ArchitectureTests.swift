@@ -180,7 +180,9 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertEqual(m.config.ropeTheta, 500000)
         let dec = LlamaDecoder(model: m, slots: 1, maxTokens: 16)
         XCTAssertEqual(try dec.greedy(prompt: [1, 5, 7], maxNew: 4).count, 4)
-        XCTAssertThrowsError(try LlamaModel.load(path: path + ".missing")) { XCTAssert("\($0)".contains("no such file")) }
+        XCTAssertThrowsError(try LlamaModel.load(path: path + ".missing.gguf")) { XCTAssert("\($0)".contains("no such file"), "\($0)") }
+        XCTAssertThrowsError(try LlamaModel.load(path: path + ".missing")) { XCTAssert("\($0)".contains("not a model directory"), "\($0)") }
+        XCTAssertThrowsError(try LlamaModel.load(path: goldenDir + "/arch-qwen3/golden.safetensors")) { XCTAssert("\($0)".contains("not a model directory or .gguf file"), "\($0)") }
     }
 
     /// The real SmolLM2-135M GGUF (shared cache; skipped when absent): loads in under 2 s on an idle machine.
