@@ -61,8 +61,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
-        // The Llama-family model: config.json, safetensors, its tokenizer (st's byte one, tokenizer.json or a GGUF's),
-        // training step, KV-cache inference.
+        // The Llama-family model (Llama, Mistral, Qwen2, Qwen3: Architecture.swift): config.json, weights (safetensors,
+        // sharded, GGUF), its tokenizer (st's byte one, tokenizer.json or a GGUF's), training step, KV-cache inference.
         .target(name: "Model", dependencies: ["Base", "Tensor", "CBLAS", "Tokenizers", "ChatTemplate", "Weights"], swiftSettings: fast),
         // Times a training step of the Llama model and the sgemm ceiling (bench/tensor.sh; dev tool, not installed).
         .executableTarget(name: "tensor-bench", dependencies: ["Base", "Model", "Tensor"], path: "Sources/tensor-bench",

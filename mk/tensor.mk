@@ -13,6 +13,7 @@ bench-tensor: build
 ## golden-tensor: rewrite Tests/Golden from PyTorch + transformers (needs torch and transformers)
 golden-tensor:
 	$(TORCH_PYTHON) scripts/reference/llama_golden.py Tests/Golden
+	$(TORCH_PYTHON) scripts/reference/arch_golden.py Tests/Golden
 
 ## check-tensor-transformers: a model directory written by st loads in transformers with the same logits
 check-tensor-transformers: build

@@ -23,7 +23,7 @@ public final class LlamaDecoder {
     let work: FloatBuffer
     let x: Int, xn: Int, qkv: Int, ao: Int, gu: Int, hh: Int, logits: Int, scores: Int
     let pos: UnsafeMutablePointer<Int32>, slot: UnsafeMutablePointer<Int32>, end: UnsafeMutablePointer<Int32>
-    let rstd: UnsafeMutablePointer<Float>
+    let rstd: UnsafeMutablePointer<Float>, qkRstd: UnsafeMutablePointer<Float>
 
     public init(model: LlamaModel, slots: Int, maxLen: Int? = nil, maxTokens: Int = 512) {
         let c = model.config
@@ -44,8 +44,9 @@ public final class LlamaDecoder {
         work = l.allocate()
         pos = .allocate(capacity: n); slot = .allocate(capacity: n); end = .allocate(capacity: n)
         rstd = .allocate(capacity: n)
+        qkRstd = .allocate(capacity: n * (c.numHeads + c.numKVHeads))
     }
-    deinit { pos.deallocate(); slot.deallocate(); end.deallocate(); rstd.deallocate() }
+    deinit { pos.deallocate(); slot.deallocate(); end.deallocate(); rstd.deallocate(); qkRstd.deallocate() }
 
     @inline(__always) func w(_ o: Int) -> UnsafeMutablePointer<Float> { work.ptr + o }
 
@@ -71,7 +72,8 @@ public final class LlamaDecoder {
         let mm: MatmulStep = exact ? rowIndependentMatmul : { matmulForward($0, $1, $2, nil, $3, $4, $5) }
         // one set of activations, in place (Layer.swift)
         let b = LayerBuffers(x: w(x), xn1: w(xn), rstd1: rstd, qkv: w(qkv), ao: w(ao), proj: w(xn), x2: w(x),
-                             xn2: w(xn), rstd2: rstd, gu: w(gu), h: w(hh), mlp: w(xn), out: w(x))
+                             xn2: w(xn), rstd2: rstd, gu: w(gu), h: w(hh), mlp: w(xn), out: w(x),
+                             qkvRaw: w(qkv), qkRstd: qkRstd)
         tokens.withUnsafeBufferPointer { tp in
             modelForward(model, tp.baseAddress!, pos, n, { _ in b }, xf: w(xn), rstdf: rstd, logits: w(logits),
                          matmul: mm, attention: { l, ao, qkv in cachedAttentionStep(l, ao, qkv, n) })
@@ -93,13 +95,16 @@ public final class LlamaDecoder {
             }
         }
         let aop = SendablePointer(ao), scp = SendablePointer(w(scores))
-        let slotp = UnsafePointer(slot), endp = UnsafePointer(end)
+        let slotp = UnsafePointer(slot), endp = UnsafePointer(end), posp = UnsafePointer(pos)
+        let window = c.slidingWindow ?? Int.max
         parallelFor(n * H, grain: 4) { r in
             for ih in r {
                 let i = ih / H, h = ih % H, kvh = h / G
                 let q = qkv + i * QKV + h * D
-                let base = (Int(slotp[i]) * KV + kvh) * L * D
-                cachedAttention(aop.p + i * H * D + h * D, q, kc + base, vc + base, Int(endp[i]), D, scale,
+                // a sliding window starts at pos - window + 1 (Mistral); otherwise at 0
+                let start = window == Int.max ? 0 : max(0, Int(posp[i]) - window + 1)
+                let base = (Int(slotp[i]) * KV + kvh) * L * D + start * D
+                cachedAttention(aop.p + i * H * D + h * D, q, kc + base, vc + base, Int(endp[i]) - start, D, scale,
                                 scp.p + ih * L)
             }
         }

@@ -2,12 +2,14 @@
 // (LlamaDecoder) both run, and the backward of one layer. The callers differ only in where activations live
 // (training keeps every layer's for backward; the decoder reuses one set, in place), how they multiply
 // (BLAS, or row-independent for sampling) and the attention step (masked, over the batch; or over the cache).
-// An architecture's variations (biases, q/k norms, attention windows) belong here, forward and backward, as
-// optional pieces of LayerParams.
+// An architecture's variations are optional pieces of LayerParams (q/k/v biases, q/k norms) handled here,
+// forward and backward; attention windows are the callers' key ranges; RoPE scaling is the model's RopeTable.
 //
 // Per layer (HF LlamaDecoderLayer), n tokens, C hidden, H/KV heads of D, I intermediate:
 //   xn1 = rmsnorm(x)                 (n,C), rstd1 (n)
 //   qkv = xn1 @ [Wq;Wk;Wv]^T         (n,(H+2KV)D)
+//     (+ [bq;bk;bv])                 qkvBias (Qwen2)
+//     q, k heads = rmsnorm(head)     qkNorm (Qwen3): from qkvRaw into qkv, v copied
 //   rope(q, k) at each position      in place
 //   ao = attention(q, k, v)          (n,HD)     the caller's step
 //   proj = ao @ Wo^T                 (n,C)
@@ -20,9 +22,11 @@
 import Tensor
 
 /// Where one layer's forward reads and writes. The decoder aliases them (x = x2 = out; xn1 = proj = xn2 = mlp;
-/// rstd1 = rstd2), which the order of the steps allows.
+/// rstd1 = rstd2; qkvRaw = qkv), which the order of the steps allows. qkvRaw (the projection before the q/k
+/// norms, kept for their backward) and qkRstd (n*(H+KV)) are used only with qkNorm.
 struct LayerBuffers {
     var x, xn1, rstd1, qkv, ao, proj, x2, xn2, rstd2, gu, h, mlp, out: FPtr
+    var qkvRaw: FPtr, qkRstd: FPtr
 }
 
 /// out (n,OC) = inp (n,C) @ weight (OC,C)^T
@@ -53,7 +57,14 @@ func layerForward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ positions:
     let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
     let QKV = c.qkvSize, eps = Float(c.rmsNormEps)
     rmsnormForward(b.xn1, b.rstd1, b.x, p + w.inputNorm, n, C, eps)
-    matmul(b.qkv, b.xn1, p + w.qkv, n, C, QKV)
+    let raw = w.qNorm == nil ? b.qkv : b.qkvRaw
+    matmul(raw, b.xn1, p + w.qkv, n, C, QKV)
+    if let bias = w.qkvBias { addBiasForward(raw, p + bias, n, QKV) }
+    if let qn = w.qNorm, let kn = w.kNorm {
+        rmsnormHeadsForward(b.qkv, b.qkRstd, raw, p + qn, n, H, D, QKV, eps)
+        rmsnormHeadsForward(b.qkv + H * D, b.qkRstd + n * H, raw + H * D, p + kn, n, KV, D, QKV, eps)
+        if raw != b.qkv { for i in 0..<n { (b.qkv + i * QKV + (H + KV) * D).update(from: raw + i * QKV + (H + KV) * D, count: KV * D) } }
+    }
     ropeInPlace(b.qkv, model.rope.cos, model.rope.sin, positions, n, H + KV, D, QKV)
     attention(l, b.ao, b.qkv)
     matmul(b.proj, b.ao, p + w.o, n, H * D, C)
@@ -87,6 +98,10 @@ func layerBackward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ s: LayerG
     matmulBackward(s.dao, g + w.o, nil, s.dresid, b.ao, p + w.o, n, H * D, C, overwriteDinp: true)
     attentionBackward(s.dqkv, s.dao)
     ropeInPlace(s.dqkv, model.rope.cos, model.rope.sin, positions, n, H + KV, D, QKV, inverse: true)
-    matmulBackward(s.dxn, g + w.qkv, nil, s.dqkv, b.xn1, p + w.qkv, n, C, QKV, overwriteDinp: true)
+    if let qn = w.qNorm, let kn = w.kNorm {   // in place: dqkv becomes d qkvRaw (v passes through)
+        rmsnormHeadsBackward(s.dqkv, g + qn, s.dqkv, b.qkvRaw, p + qn, b.qkRstd, n, H, D, QKV)
+        rmsnormHeadsBackward(s.dqkv + H * D, g + kn, s.dqkv + H * D, b.qkvRaw + H * D, p + kn, b.qkRstd + n * H, n, KV, D, QKV)
+    }
+    matmulBackward(s.dxn, g + w.qkv, w.qkvBias.map { g + $0 }, s.dqkv, b.xn1, p + w.qkv, n, C, QKV, overwriteDinp: true)
     rmsnormBackward(s.dresid, g + w.inputNorm, s.dxn, b.x, p + w.inputNorm, b.rstd1, n, C)
 }

@@ -4,10 +4,13 @@
 import Base
 import Foundation
 import Tensor
+import Weights
 
 /// Offsets of one decoder layer's parameters inside the model's parameter buffer.
+/// The optional pieces (nil when the architecture has none) are the fused q|k|v bias and the per-head q/k norms.
 public struct LayerParams: Sendable {
     public let inputNorm: Int, qkv: Int, o: Int, postNorm: Int, gateUp: Int, down: Int
+    public var qkvBias: Int? = nil, qNorm: Int? = nil, kNorm: Int? = nil
 }
 
 public final class LlamaModel {
@@ -30,25 +33,37 @@ public final class LlamaModel {
             let q = l.add(p + "self_attn.q_proj.weight", [c.numHeads * D, C], padAfter: false).offset
             l.add(p + "self_attn.k_proj.weight", [c.numKVHeads * D, C], padAfter: false)
             l.add(p + "self_attn.v_proj.weight", [c.numKVHeads * D, C])
+            var qkvBias: Int? = nil, qNorm: Int? = nil, kNorm: Int? = nil
+            if c.qkvBias {
+                qkvBias = l.add(p + "self_attn.q_proj.bias", [c.numHeads * D], padAfter: false).offset
+                l.add(p + "self_attn.k_proj.bias", [c.numKVHeads * D], padAfter: false)
+                l.add(p + "self_attn.v_proj.bias", [c.numKVHeads * D])
+            }
+            if c.qkNorm {
+                qNorm = l.add(p + "self_attn.q_norm.weight", [D]).offset
+                kNorm = l.add(p + "self_attn.k_norm.weight", [D]).offset
+            }
             let o = l.add(p + "self_attn.o_proj.weight", [C, c.numHeads * D]).offset
             let post = l.add(p + "post_attention_layernorm.weight", [C]).offset
             let gu = l.add(p + "mlp.gate_proj.weight", [c.intermediateSize, C], padAfter: false).offset
             l.add(p + "mlp.up_proj.weight", [c.intermediateSize, C])
             let down = l.add(p + "mlp.down_proj.weight", [C, c.intermediateSize]).offset
-            ls.append(LayerParams(inputNorm: inNorm, qkv: q, o: o, postNorm: post, gateUp: gu, down: down))
+            ls.append(LayerParams(inputNorm: inNorm, qkv: q, o: o, postNorm: post, gateUp: gu, down: down,
+                                  qkvBias: qkvBias, qNorm: qNorm, kNorm: kNorm))
         }
         finalNorm = l.add("model.norm.weight", [C]).offset
         lmHead = c.tieWordEmbeddings ? embed : l.add("lm_head.weight", [c.vocabSize, C]).offset
         layers = ls
         layout = l
         params = l.allocate()
-        rope = RopeTable(headDim: D, maxPositions: c.maxPositions, theta: c.ropeTheta)
+        rope = RopeTable(headDim: D, maxPositions: c.maxPositions, theta: c.ropeTheta,
+                         llama3: c.ropeScaling.map { ($0.factor, $0.lowFreqFactor, $0.highFreqFactor, $0.originalMaxPositions) })
         for t in l.tensors where t.name.hasSuffix("norm.weight") { t.ptr(params).update(repeating: 1, count: t.count) }
     }
 
-    /// Whether AdamW decays this tensor: never norms; embeddings (and a tied head) only if asked.
+    /// Whether AdamW decays this tensor: never norms or biases; embeddings (and a tied head) only if asked.
     public func decays(_ name: String, decayEmbeddings: Bool = false) -> Bool {
-        if name.hasSuffix("norm.weight") { return false }
+        if name.hasSuffix("norm.weight") || name.hasSuffix(".bias") { return false }
         if name.contains("embed_tokens") { return decayEmbeddings }
         return true
     }
@@ -59,6 +74,7 @@ public final class LlamaModel {
         for t in layout.tensors {
             let p = t.ptr(params)
             if t.name.hasSuffix("norm.weight") { p.update(repeating: 1, count: t.count); continue }
+            if t.name.hasSuffix(".bias") { p.update(repeating: 0, count: t.count); continue }
             var i = 0
             while i < t.count {
                 // Box-Muller, two values per draw
@@ -75,23 +91,49 @@ public final class LlamaModel {
 
     public static let weightsFile = "model.safetensors", configFile = "config.json"
 
-    /// Load config.json + model.safetensors (F32 or BF16, HF names; lm_head.weight absent when tied).
-    public static func load(directory: String) throws -> LlamaModel {
-        let cpath = (directory as NSString).appendingPathComponent(configFile)
-        guard let data = FileManager.default.contents(atPath: cpath) else {
-            throw ModelError("\(directory): not a model directory (no \(configFile))")
+    /// Load a model from a directory (config.json + model.safetensors, or the shards of
+    /// model.safetensors.index.json; F32, F16 or BF16 with HF names, lm_head.weight absent when tied) or from a
+    /// .gguf file (config from its metadata).
+    public static func load(path: String) throws -> LlamaModel {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ModelError(path.hasSuffix(".gguf") ? "\(path): no such file" : "\(path): not a model directory (no \(configFile))")
         }
-        let config = try LlamaConfig.parse(data, file: cpath)
-        let model = LlamaModel(config: config)
-        try model.loadWeights((directory as NSString).appendingPathComponent(weightsFile))
+        if !isDir.boolValue {
+            guard path.hasSuffix(".gguf") else { throw ModelError("\(path): not a model directory or .gguf file") }
+            let g = try GGUFLlama(path: path)
+            let model = LlamaModel(config: try LlamaConfig.from(gguf: g))
+            try model.loadWeights(from: g)
+            return model
+        }
+        let cpath = (path as NSString).appendingPathComponent(configFile)
+        guard let data = FileManager.default.contents(atPath: cpath) else {
+            throw ModelError("\(path): not a model directory (no \(configFile))")
+        }
+        let model = LlamaModel(config: try LlamaConfig.parse(data, file: cpath))
+        try model.loadWeights(from: try weightSource(directory: path))
         return model
     }
 
-    /// Read every tensor of this model from a safetensors file (F32 or BF16, HF names, shapes as here).
-    public func loadWeights(_ path: String) throws {
-        let file = try SafetensorsFile(path: path)
-        for t in layout.tensors { try file.read(t.name, into: t.ptr(params), shape: t.shape) }
+    /// Load config.json + weights from a model directory (load(path:) for a directory).
+    public static func load(directory: String) throws -> LlamaModel { try load(path: directory) }
+
+    /// The weights of a model directory: model.safetensors, else model.safetensors.index.json and its shards.
+    public static func weightSource(directory: String) throws -> WeightSource {
+        let single = (directory as NSString).appendingPathComponent(weightsFile)
+        if FileManager.default.fileExists(atPath: single) { return try SafetensorsFile(path: single) }
+        let index = (directory as NSString).appendingPathComponent(ShardedSafetensors.indexFile)
+        if FileManager.default.fileExists(atPath: index) { return try ShardedSafetensors(index: index) }
+        throw ModelError("\(directory): no \(weightsFile) or \(ShardedSafetensors.indexFile)")
     }
+
+    /// Read every tensor of this model (HF names, shapes as here) from a weight source.
+    public func loadWeights(from source: WeightSource) throws {
+        try source.readAll(layout.tensors.map { (name: $0.name, dst: $0.ptr(params), shape: $0.shape) })
+    }
+
+    /// Read every tensor of this model from a safetensors file (F32, F16 or BF16, HF names, shapes as here).
+    public func loadWeights(_ path: String) throws { try loadWeights(from: try SafetensorsFile(path: path)) }
 
     /// Write config.json, model.safetensors (F32 or BF16) and st-tokenizer.json into `directory`
     /// (created if needed); each file is written under a temporary name and renamed.

@@ -30,7 +30,7 @@ public final class LlamaTrainer {
     // Activations
     let acts: FloatBuffer
     let resid: [Int]     // L+1 residual streams (N,C)
-    struct LayerActs { let xn1, rstd1, qkv, att, ao, x2, xn2, rstd2, gu, h: Int }
+    struct LayerActs { let xn1, rstd1, qkv, att, ao, x2, xn2, rstd2, gu, h: Int; let qkvRaw: Int, qkRstd: Int }
     let la: [LayerActs]
     let xf: Int, rstdf: Int, logits: Int, losses: Int
     // Gradient scratch (shared by all layers)
@@ -59,7 +59,9 @@ public final class LlamaTrainer {
                       qkv: l.add("qkv.\(i)", [N, c.qkvSize]).offset, att: l.add("att.\(i)", [B, H, T, T]).offset,
                       ao: l.add("ao.\(i)", [N, H * D]).offset, x2: l.add("x2.\(i)", [N, C]).offset,
                       xn2: l.add("xn2.\(i)", [N, C]).offset, rstd2: l.add("rstd2.\(i)", [N]).offset,
-                      gu: l.add("gu.\(i)", [N, 2 * I]).offset, h: l.add("h.\(i)", [N, I]).offset)
+                      gu: l.add("gu.\(i)", [N, 2 * I]).offset, h: l.add("h.\(i)", [N, I]).offset,
+                      qkvRaw: c.qkNorm ? l.add("qkvRaw.\(i)", [N, c.qkvSize]).offset : 0,
+                      qkRstd: c.qkNorm ? l.add("qkRstd.\(i)", [N * (H + c.numKVHeads)]).offset : 0)
         }
         xf = l.add("xf", [N, C]).offset
         rstdf = l.add("rstdf", [N]).offset
@@ -87,6 +89,7 @@ public final class LlamaTrainer {
     public func setCausal() {
         for b in 0..<B { for t in 0..<T { positions[b * T + t] = Int32(t) } }
         fillAttentionRanges(kvStart, kvEnd, nil, nil, B, T)
+        if let w = model.config.slidingWindow { applySlidingWindow(kvStart, B, T, w) }
     }
 
     /// Fill the inputs for the next step. All arrays are (B,T) row-major.
@@ -117,6 +120,7 @@ public final class LlamaTrainer {
             for i in 0..<N { positions[i] = Int32(i % T) - kvStart[i] }
             // kvStart is the document start for every query (prefix or not)
         }
+        if let w = model.config.slidingWindow { applySlidingWindow(kvStart, B, T, w) }   // after positions
         let maxPos = model.config.maxPositions
         for i in 0..<N where positions[i] < 0 || Int(positions[i]) >= maxPos {
             throw ModelError("batch: position \(positions[i]) outside 0..<\(maxPos) (max_position_embeddings)")
@@ -158,7 +162,7 @@ public final class LlamaTrainer {
         let x = la[l]
         return LayerBuffers(x: a(resid[l]), xn1: a(x.xn1), rstd1: a(x.rstd1), qkv: a(x.qkv), ao: a(x.ao),
                             proj: a(x.x2), x2: a(x.x2), xn2: a(x.xn2), rstd2: a(x.rstd2), gu: a(x.gu), h: a(x.h),
-                            mlp: a(resid[l + 1]), out: a(resid[l + 1]))
+                            mlp: a(resid[l + 1]), out: a(resid[l + 1]), qkvRaw: a(x.qkvRaw), qkRstd: a(x.qkRstd))
     }
 
     func runForward() {

@@ -30,6 +30,14 @@ public func fillAttentionRanges(_ kvStart: UnsafeMutablePointer<Int32>, _ kvEnd:
     }
 }
 
+/// Sliding-window attention (Mistral): query t of each row sees no key before t - window + 1 (transformers'
+/// sliding_window_overlay: kv_idx > q_idx - window), on top of the ranges fillAttentionRanges made.
+public func applySlidingWindow(_ kvStart: UnsafeMutablePointer<Int32>, _ B: Int, _ T: Int, _ window: Int) {
+    for b in 0..<B {
+        for t in 0..<T { kvStart[b * T + t] = max(kvStart[b * T + t], Int32(max(0, t - window + 1))) }
+    }
+}
+
 /// Queries are processed in blocks of this many rows; each block multiplies only the key columns its rows can
 /// see (the union of their ranges), so causal and packed masks skip most of the masked work. (A variable so
 /// tests can exercise several blocks on tiny shapes.)

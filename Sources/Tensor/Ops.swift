@@ -63,10 +63,14 @@ public func matmulForward(_ out: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ bias: CF
     } else {
         sgemm(false, true, N, OC, C, 1, inp, C, weight, C, 0, out, OC)
     }
-    if let bias {
-        parallelFor(N, grain: rowGrain(OC)) { r in
-            for n in r { vaxpy(out + n * OC, 1, bias, OC) }
-        }
+    if let bias { addBiasForward(out, bias, N, OC) }
+}
+
+/// out (N,OC) += bias (OC) on every row (each row on its own: the same whatever the row count). Its backward
+/// is matmulBackward's dbias (a column sum of dout).
+public func addBiasForward(_ out: FPtr, _ bias: CFPtr, _ N: Int, _ OC: Int) {
+    parallelFor(N, grain: rowGrain(OC)) { r in
+        for n in r { vaxpy(out + n * OC, 1, bias, OC) }
     }
 }
 
@@ -278,19 +282,69 @@ public func layernormBackward(_ dinp: FPtr, _ dweight: FPtr?, _ dbias: FPtr?, _ 
     }
 }
 
+/// RMSNorm of every head: inp holds N rows of `stride` floats whose first heads*D floats are `heads` vectors
+/// of D; each vector becomes v * rstd * weight (D) (Qwen3's q_norm / k_norm over head_dim). rstd (N*heads).
+/// out has the same layout and may be inp (in place).
+public func rmsnormHeadsForward(_ out: FPtr, _ rstd: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ N: Int, _ heads: Int,
+                                _ D: Int, _ stride: Int, _ eps: Float) {
+    let o = SendablePointer(out), rs = SendablePointer(rstd)
+    parallelFor(N, grain: rowGrain(heads * D)) { r in
+        for n in r {
+            for h in 0..<heads {
+                let x = inp + n * stride + h * D, y = o.p + n * stride + h * D
+                let s = 1 / (vdot(x, x, D) / Float(D) + eps).squareRoot()
+                rs.p[n * heads + h] = s
+                for i in 0..<D { y[i] = (x[i] * s) * weight[i] }
+            }
+        }
+    }
+}
+
+/// Backward of rmsnormHeadsForward: dinp (same layout) = d inp, OVERWRITTEN (it may be dout: in place);
+/// dweight (D) += sum over rows and heads of dout * inp * rstd.
+public func rmsnormHeadsBackward(_ dinp: FPtr, _ dweight: FPtr, _ dout: CFPtr, _ inp: CFPtr, _ weight: CFPtr,
+                                 _ rstd: CFPtr, _ N: Int, _ heads: Int, _ D: Int, _ stride: Int) {
+    // dweight first: in place, dinp overwrites dout
+    for n in 0..<N {
+        for h in 0..<heads {
+            let x = inp + n * stride + h * D, dy = dout + n * stride + h * D, s = rstd[n * heads + h]
+            for i in 0..<D { dweight[i] += dy[i] * x[i] * s }
+        }
+    }
+    let di = SendablePointer(dinp)
+    parallelFor(N, grain: rowGrain(3 * heads * D)) { r in
+        for n in r {
+            for h in 0..<heads {
+                let x = inp + n * stride + h * D, dy = dout + n * stride + h * D, dx = di.p + n * stride + h * D
+                let s = rstd[n * heads + h]
+                // g = w * dy;  dx = s * g - x * s^3 * mean(g * x)
+                var dotgx: Float = 0
+                for i in 0..<D { dotgx += weight[i] * dy[i] * x[i] }
+                let k = -s * s * s * dotgx / Float(D)
+                for i in 0..<D { dx[i] = s * weight[i] * dy[i] + k * x[i] }
+            }
+        }
+    }
+}
+
 // MARK: - Rotary position embedding (Hugging Face Llama "rotate_half" convention)
 
 /// cos/sin tables (maxPositions, headDim/2): angle(p, i) = p * theta^(-2i/headDim), computed in Float32 as
 /// transformers does (inv_freq in float32, then float32 product), cos/sin rounded from double.
+/// llama3 (Llama 3.1's rope type) rescales the inverse frequencies as transformers' _compute_llama3_parameters
+/// does, in float32: wavelengths above original/lowFreqFactor are divided by factor, below
+/// original/highFreqFactor kept, and interpolated between.
 public struct RopeTable {
+    public typealias Llama3 = (factor: Double, lowFreqFactor: Double, highFreqFactor: Double, originalMaxPositions: Int)
     public let headDim: Int, maxPositions: Int, theta: Double
     public let cos: [Float], sin: [Float]
-    public init(headDim: Int, maxPositions: Int, theta: Double) {
+    public init(headDim: Int, maxPositions: Int, theta: Double, llama3: Llama3? = nil) {
         self.headDim = headDim; self.maxPositions = maxPositions; self.theta = theta
         let half = headDim / 2
         var c = [Float](repeating: 0, count: maxPositions * half), s = c
         for i in 0..<half {
-            let invFreq = Float(1) / Float(pow(Float(theta), Float(2 * i) / Float(headDim)))
+            var invFreq = Float(1) / Float(pow(Float(theta), Float(2 * i) / Float(headDim)))
+            if let l = llama3 { invFreq = RopeTable.llama3InvFreq(invFreq, l) }
             for p in 0..<maxPositions {
                 let a = Float(p) * invFreq
                 c[p * half + i] = Float(Foundation.cos(Double(a)))
@@ -298,6 +352,18 @@ public struct RopeTable {
             }
         }
         cos = c; sin = s
+    }
+
+    /// One inverse frequency under llama3 scaling, in torch's float32 order of operations
+    /// (scalar / tensor is reciprocal(tensor) * scalar).
+    public static func llama3InvFreq(_ inv: Float, _ l: Llama3) -> Float {
+        let old = Double(l.originalMaxPositions)
+        let lowWavelen = old / l.lowFreqFactor, highWavelen = old / l.highFreqFactor
+        let wavelen = (1 / inv) * Float(2 * Double.pi)
+        let scaled = Double(wavelen) > lowWavelen ? inv / Float(l.factor) : inv
+        if Double(wavelen) < highWavelen || Double(wavelen) > lowWavelen { return scaled }
+        let smooth = ((1 / wavelen) * Float(old) - Float(l.lowFreqFactor)) / Float(l.highFreqFactor - l.lowFreqFactor)
+        return (1 - smooth) * scaled / Float(l.factor) + smooth * scaled
     }
 }
 

@@ -325,3 +325,86 @@ final class GradientTests: XCTestCase {
         } }
     }
 }
+
+/// The architecture pieces' kernels: per-head RMSNorm (Qwen3 q/k norms), llama3 RoPE, sliding-window ranges.
+final class ArchitectureGradientTests: XCTestCase {
+    var rng = TestRNG(17)
+
+    func testRMSNormHeads() {
+        let (N, heads, D, stride) = (3, 2, 8, 2 * 8 + 5)
+        let R = rng.normal(N * stride)
+        var out = [Float](repeating: 0, count: N * stride), rstd = [Float](repeating: 0, count: N * heads)
+        gradCheck("rmsnorm heads", [rng.normal(N * stride), rng.normal(D)], loss: { p in
+            rmsnormHeadsForward(&out, &rstd, p[0], p[1], N, heads, D, stride, 1e-5)
+            var s = 0.0
+            for n in 0..<N { for i in 0..<heads * D { s += Double(out[n * stride + i]) * Double(R[n * stride + i]) } }
+            return s
+        }, grads: { p, g in
+            rmsnormHeadsForward(&out, &rstd, p[0], p[1], N, heads, D, stride, 1e-5)
+            var d = R   // in place: d becomes d inp
+            rmsnormHeadsBackward(&d, g[1], d, p[0], p[1], rstd, N, heads, D, stride)
+            for n in 0..<N { for i in 0..<heads * D { g[0][n * stride + i] += d[n * stride + i] } }
+        })
+        // in place forward equals out of place
+        let x = rng.normal(N * stride), w = rng.normal(D)
+        var y = x
+        rmsnormHeadsForward(&out, &rstd, x, w, N, heads, D, stride, 1e-5)
+        rmsnormHeadsForward(&y, &rstd, y, w, N, heads, D, stride, 1e-5)
+        for n in 0..<N { for i in 0..<heads * D { XCTAssertEqual(y[n * stride + i], out[n * stride + i]) } }
+    }
+
+    func testLlama3Rope() {
+        let D = 16, l3: RopeTable.Llama3 = (factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 32)
+        let table = RopeTable(headDim: D, maxPositions: 40, theta: 10000, llama3: l3)
+        // against the definition in double precision: every band (kept, interpolated, divided) occurs
+        var bands = Set<Int>()
+        for i in 0..<D / 2 {
+            let inv = 1 / pow(10000.0, Double(2 * i) / Double(D)), wl = 2 * Double.pi / inv
+            var f = inv
+            if wl > 32 { f = inv / 8; bands.insert(2) } else if wl < 8 { bands.insert(0) } else {
+                let s = (32 / wl - 1) / 3
+                f = (1 - s) * inv / 8 + s * inv; bands.insert(1)
+            }
+            XCTAssertEqual(Double(table.cos[33 * D / 2 + i]), cos(33 * f), accuracy: 1e-5)
+            XCTAssertEqual(Double(table.sin[33 * D / 2 + i]), sin(33 * f), accuracy: 1e-5)
+        }
+        XCTAssertEqual(bands, [0, 1, 2])
+        let (N, heads, stride) = (3, 2, 2 * D)
+        let pos: [Int32] = [0, 21, 39]
+        let R = rng.normal(N * stride)
+        var work = [Float](repeating: 0, count: N * stride)
+        gradCheck("rope llama3", [rng.normal(N * stride)], loss: { p in
+            work.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p[0], count: N * stride) }
+            ropeInPlace(&work, table.cos, table.sin, pos, N, heads, D, stride)
+            return dotD(work, R)
+        }, grads: { _, g in
+            var d = R
+            ropeInPlace(&d, table.cos, table.sin, pos, N, heads, D, stride, inverse: true)
+            for i in 0..<d.count { g[0][i] += d[i] }
+        })
+    }
+
+    func testSlidingWindowAttention() {
+        let (B, T, H, KV, D) = (2, 7, 2, 1, 4)
+        var kvStart = [Int32](repeating: 0, count: B * T), kvEnd = kvStart
+        fillAttentionRanges(&kvStart, &kvEnd, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0], B, T)
+        applySlidingWindow(&kvStart, B, T, 3)
+        XCTAssertEqual(kvStart, [0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 3, 3, 3, 4])
+        XCTAssertEqual(kvEnd, [1, 2, 3, 4, 5, 6, 7, 3, 3, 3, 4, 5, 6, 7])
+        for block in [64, 2] {
+            attentionRowBlock = block
+            let rows = (H + 2 * KV) * D
+            let R = rng.normal(B * T * H * D)
+            var out = [Float](repeating: 0, count: B * T * H * D), att = [Float](repeating: 0, count: B * H * T * T)
+            gradCheck("sliding-window attention rows/block=\(block)", [rng.normal(B * T * rows, 1.5)], loss: { p in
+                attentionForward(&out, &att, p[0], kvStart, kvEnd, B, T, H, KV, D)
+                return dotD(out, R)
+            }, grads: { p, g in
+                attentionForward(&out, &att, p[0], kvStart, kvEnd, B, T, H, KV, D)
+                var scr = [Float](repeating: 0, count: B * KV * T * T)
+                attentionBackward(g[0], R, att, p[0], kvStart, kvEnd, &scr, B, T, H, KV, D)
+            })
+        }
+        attentionRowBlock = 64
+    }
+}
