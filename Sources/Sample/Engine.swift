@@ -279,8 +279,8 @@ public final class SampleEngine {
 
     public init(modelDirectory dir: String, options: SampleOptions) throws {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw ToolInputError("\(dir): no such model directory")
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue || dir.hasSuffix(".gguf") else {
+            throw ToolInputError("\(dir): no such model directory or .gguf file")
         }
         do {
             model = try LlamaModel.load(directory: dir)
@@ -313,7 +313,8 @@ public final class SampleEngine {
     /// `<directory name>@<12 hex digits of a hash of the weights>`: tells checkpoints apart in sample files.
     static func identify(_ dir: String) -> String {
         let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
-        let weights = (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
+        // a .gguf file is its own weights
+        let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
         guard let data = FileManager.default.contents(atPath: weights) else { return name }
         let h = Hash128(data)
         return name + "@" + String(String(h.a, radix: 16).suffix(12))

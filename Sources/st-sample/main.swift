@@ -80,7 +80,7 @@ struct STSample: ToolCommand {
     @Argument(help: ArgumentHelp("Problem files (.jsonl, .jsonl.zst); '-' or none reads stdin.", valueName: "input"))
     var inputs: [String] = []
 
-    @Option(help: ArgumentHelp("Model directory (config.json, model.safetensors, tokenizer).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Model: a directory (config.json, weights, tokenizer) or a .gguf file.", valueName: "dir|file.gguf"))
     var model: String
 
     @Option(help: ArgumentHelp("A built-in method or a method file (repeatable).", valueName: "name|file"))
