@@ -51,8 +51,8 @@ unit-test: build
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 
-e2e-test: build
-	@bash Tests/e2e/run.sh
+e2e-test: build models
+	@ST_SMOLLM2_GGUF=$(SMOLLM2) bash Tests/e2e/run.sh
 
 ## man: regenerate man/man1/*.1 from the tools' --help definitions
 man: build
