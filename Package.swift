@@ -73,7 +73,7 @@ let package = Package(
             "Model", "Tensor", "Streams", "ToolSupport", "Tokenizers", "ChatTemplate", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // GGUF weights (llama.cpp's format): metadata, tensor infos, dequantization of F16/BF16/Q*_0/Q*_1/K-quants to f32.
-        .target(name: "Weights", swiftSettings: fast),
+        .target(name: "Weights", dependencies: ["Base"], swiftSettings: fast),
         // Times loading a GGUF file through Weights (dev tool, not installed).
         .executableTarget(name: "gguf-bench", dependencies: ["Weights"], path: "Sources/gguf-bench", swiftSettings: fast),
         // Sampling: the sampler chain, methods (prompt templates + stop rules), continuous-batching engine.

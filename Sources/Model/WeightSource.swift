@@ -101,18 +101,6 @@ extension LlamaConfig {
     /// The config of a GGUF file (GGUFLlama.config, the keys transformers' GGUF loader writes), read as a
     /// config.json so the same checks and refusals apply.
     public static func from(gguf g: GGUFLlama) throws -> LlamaConfig {
-        func json(_ v: Any) -> JSON {
-            switch v {
-            case let b as Bool: return JSON(b)
-            case let i as Int: return JSON(i)
-            case let d as Double: return JSON(d)
-            case let s as String: return JSON(s)
-            case let a as [Any]: return .array(a.map(json))
-            case let o as [String: Any]: return .object(JSONObject(o.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }))
-            default: return .null
-            }
-        }
-        let text = json(g.config.dictionary).serialized()
-        return try parse(Data(text.utf8), file: g.file.path)
+        try parse(g.config.json(), file: g.file.path)
     }
 }

@@ -2,6 +2,7 @@
 // (transformers/modeling_gguf_pytorch_utils.py, integrations/ggml.py): tensor names mapped to HF names,
 // attn_q / attn_k rows un-permuted (llama.cpp's converter interleaves each head's rotary halves), the
 // llama.* metadata as a config.json, and the tokenizer.* metadata as plain values.
+import Base
 import Foundation
 
 /// The HF name of a llama GGUF tensor name (nil for tensors a LlamaForCausalLM has no place for).
@@ -75,9 +76,20 @@ public struct GGUFLlamaConfig: Equatable, Sendable {
         return d
     }
 
-    /// config.json bytes (sorted keys), readable by any config.json parser.
+    /// config.json bytes (sorted keys, the project's JSON writer), readable by any config.json parser.
     public func json() -> Data {
-        (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys, .prettyPrinted])) ?? Data()
+        func value(_ v: Any) -> JSON {
+            switch v {
+            case let b as Bool: return JSON(b)
+            case let i as Int: return JSON(i)
+            case let d as Double: return JSON(d)
+            case let s as String: return JSON(s)
+            case let a as [Any]: return .array(a.map(value))
+            case let o as [String: Any]: return .object(JSONObject(o.sorted { $0.key < $1.key }.map { ($0.key, value($0.value)) }))
+            default: return .null
+            }
+        }
+        return Data(value(dictionary).serialized().utf8)
     }
 }
 
