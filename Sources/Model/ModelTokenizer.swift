@@ -55,8 +55,14 @@ public struct ModelTokenizer: @unchecked Sendable {
 
     public static let standard = ModelTokenizer(ByteTokenizer.standard, origin: "st byte tokenizer")
 
-    /// Token ids of plain text (no special tokens added; an added token's text in it is that token).
-    public func encode(_ text: String) -> [Int32] { tokenizer.encode(text, addSpecialTokens: false) }
+    /// Token ids of plain text (no special tokens added; an added token's text in it is that token). Text the
+    /// vocabulary cannot represent (no token, <unk> or byte fallback for a character) is an error naming the
+    /// tokenizer and the character; the tools add the record.
+    public func encode(_ text: String) throws -> [Int32] {
+        do { return try tokenizer.encodeChecked(text, addSpecialTokens: false) } catch let e as TokenizerError {
+            throw ToolInputError("\(origin): \(e.description)")
+        }
+    }
     public func decode(_ ids: [Int32], skipSpecialTokens: Bool = true) -> String { tokenizer.decode(ids, skipSpecialTokens: skipSpecialTokens) }
 
     /// The id a method template's {@name} or a format means: "<name>" or "name" as the tokenizer spells it;
@@ -145,7 +151,8 @@ public struct ModelTokenizer: @unchecked Sendable {
         let info: GGUFTokenizerInfo
         do { info = try GGUFTokenizerInfo(try GGUFFile(path: path)) } catch { throw ModelError("\(path): \(error)") }
         let v = GGUFVocabulary(model: info.model, pre: info.pre, tokens: info.tokens, merges: info.merges, tokenTypes: info.tokenTypes,
-                               bos: info.bosTokenId, eos: info.eosTokenId, pad: info.padTokenId, addBOS: info.addBOS, addEOS: info.addEOS)
+                               scores: info.scores, bos: info.bosTokenId, eos: info.eosTokenId, pad: info.padTokenId,
+                               unk: info.unkTokenId, addBOS: info.addBOS, addEOS: info.addEOS)
         let tjText: String
         do { tjText = try v.tokenizerJSON(file: path) } catch let e as TokenizerError { throw ModelError(e.description) }
         let t: HFTokenizer

@@ -1,6 +1,6 @@
 // Where a model's weights come from, behind one interface: a safetensors file (F32, F16, BF16), a sharded
 // safetensors checkpoint (model.safetensors.index.json), or a GGUF file (Weights' GGUFLlama: dequantized,
-// q/k rows un-permuted, HF names). LlamaModel.load(path:) picks the source; loadWeights(from:) reads every
+// llama q/k rows un-permuted, HF names). LlamaModel.load(path:) picks the source; loadWeights(from:) reads every
 // tensor of the model's layout, in parallel, straight into the parameter buffer (safetensors are memory
 // mapped: one conversion pass, no intermediate copy).
 import Base
@@ -98,9 +98,9 @@ extension GGUFLlama: WeightSource {
 }
 
 extension LlamaConfig {
-    /// The config of a GGUF file (GGUFLlama.config, the keys transformers' GGUF loader writes), read as a
+    /// The config of a GGUF file (GGUFLlama.configJSON, the keys transformers' GGUF loader writes), read as a
     /// config.json so the same checks and refusals apply.
     public static func from(gguf g: GGUFLlama) throws -> LlamaConfig {
-        try parse(g.config.json(), file: g.file.path)
+        try parse(Data(g.configText().utf8), file: g.file.path)
     }
 }

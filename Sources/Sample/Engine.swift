@@ -326,7 +326,7 @@ public final class SampleEngine {
         var ids: [Int32] = tokenizer.addBOS ? [tokenizer.bos!] : []
         for (i, p) in pieces.enumerated() {
             switch p {
-            case .text(let t): ids += tokenizer.encode(t)
+            case .text(let t): ids += try tokenizer.encode(t)
             // a template that starts with {@bos} for a tokenizer that adds one gets one <bos>, not two
             case .special("bos") where i == 0 && tokenizer.addBOS: continue
             case .special(let name):
@@ -372,7 +372,7 @@ public final class SampleEngine {
         do { text = try tokenizer.renderChat(messages, addGenerationPrompt: true) } catch {
             throw ToolInputError("\(tokenizer.origin): chat template: \(error)")
         }
-        return (tokenizer.encode(text), text)
+        return (try tokenizer.encode(text), text)
     }
 
     /// The problem's name by the schema's rule (`ProblemID.key`: field path `field`, else the first id field

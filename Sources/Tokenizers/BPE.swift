@@ -78,6 +78,34 @@ final class BPE: @unchecked Sendable {
 
     var size: Int { tokens.count }
 
+    /// Whether a character can fall out of the encoding: no <unk>, and no byte piece for some byte. The library
+    /// drops such a character silently; st refuses the text instead (HFTokenizer.encodeChecked).
+    var canDrop: Bool {
+        unk == nil && (rawMode ? byteIds.contains(-1) : !(byteFallback && !fallbackIds.contains(-1)))
+    }
+
+    /// The first character of pre-token p that tokenize drops (nil: none), found as tokenize finds symbols.
+    func dropped(_ p: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard unk == nil, p.count > 0 else { return nil }
+        if ignoreMerges, (rawMode ? rawVocab : vocab).get(p.baseAddress!, p.count) != nil { return nil }
+        if rawMode {
+            for i in 0..<p.count where byteIds[Int(p[i])] < 0 { return [p[i]] }
+            return nil
+        }
+        var i = 0
+        var s: [UInt8] = []
+        while i < p.count {
+            let (_, l) = scalarAt(p, i)
+            s.removeAll(keepingCapacity: true)
+            if i > 0 { s.append(contentsOf: prefix) }
+            s.append(contentsOf: p[i..<(i + l)])
+            if i + l == p.count { s.append(contentsOf: suffix) }
+            if vocab.get(s) == nil && !(byteFallback && s.allSatisfy({ fallbackIds[Int($0)] >= 0 })) { return Array(p[i..<(i + l)]) }
+            i += l
+        }
+        return nil
+    }
+
     /// Switches to raw-byte input: valid when ByteLevel's mapping is the last pre-tokenizer step and no
     /// per-character decoration (prefix, suffix, byte fallback) depends on the mapped text.
     func enableRawMode() -> Bool {

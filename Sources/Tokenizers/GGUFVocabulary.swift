@@ -3,7 +3,11 @@
 // file's vocabulary and merges (byte-level BPE; a token spelled outside the byte alphabet is respelled byte
 // by byte), the tokens marked control (type 3, in the byte alphabet) added as special tokens and those
 // marked user-defined (type 4) as plain added tokens, and the split regex of the file's pre-tokenizer name
-// when transformers knows one. SentencePiece ("llama") vocabularies are not supported yet.
+// when transformers knows one. For "llama" (a SentencePiece vocabulary: Llama 2, Mistral, TinyLlama), a
+// LlamaTokenizer: byte-fallback BPE whose merges are derived from the pieces' scores when the file has none
+// (transformers' generate_merges: every split of a piece into two pieces, best score first -- the order in
+// which llama.cpp's SPM tokenizer merges bigrams), Metaspace "▁" with a prefix space on the first word only,
+// the special tokens and <s> added by the post-processor (add_bos_token defaults to true, as llama.cpp's).
 import Streams
 
 /// The tokenizer.* values of a GGUF file that the tokenizer is built from (Weights.GGUFTokenizerInfo's fields;
@@ -14,13 +18,19 @@ public struct GGUFVocabulary: Sendable {
     public var tokens: [String]
     public var merges: [String]?
     public var tokenTypes: [Int]?
-    public var bos: Int?, eos: Int?, pad: Int?
+    /// tokenizer.ggml.scores (SentencePiece vocabularies; the merges are derived from them)
+    public var scores: [Float]?
+    public var bos: Int?, eos: Int?, pad: Int?, unk: Int?
     public var addBOS: Bool?, addEOS: Bool?
-    public init(model: String, pre: String?, tokens: [String], merges: [String]?, tokenTypes: [Int]?,
-                bos: Int?, eos: Int?, pad: Int?, addBOS: Bool?, addEOS: Bool?) {
+    public init(model: String, pre: String?, tokens: [String], merges: [String]?, tokenTypes: [Int]?, scores: [Float]? = nil,
+                bos: Int?, eos: Int?, pad: Int?, unk: Int? = nil, addBOS: Bool?, addEOS: Bool?) {
         self.model = model; self.pre = pre; self.tokens = tokens; self.merges = merges; self.tokenTypes = tokenTypes
-        self.bos = bos; self.eos = eos; self.pad = pad; self.addBOS = addBOS; self.addEOS = addEOS
+        self.scores = scores; self.bos = bos; self.eos = eos; self.pad = pad; self.unk = unk; self.addBOS = addBOS; self.addEOS = addEOS
     }
+
+    /// Whether a document starts with bos: the file's add_bos_token, else true for a SentencePiece vocabulary
+    /// (llama.cpp's default, and transformers').
+    public var addsBOS: Bool? { addBOS ?? (model == "llama" ? true : nil) }
 
     /// transformers' GGUF_PRE_TOKENIZER_SPLITS: the split regex of a pre-tokenizer name (others keep GPT-2's).
     static let splits: [String: String] = {
@@ -39,9 +49,16 @@ public struct GGUFVocabulary: Sendable {
     /// The tokenizer.json transformers would save for this vocabulary (compact JSON text). `file` names the GGUF
     /// in errors.
     public func tokenizerJSON(file: String) throws -> String {
-        guard model == "gpt2" else {
-            throw TokenizerError("\(file): tokenizer.ggml.model \(model.debugDescription) is not supported yet (only \"gpt2\", byte-level BPE)")
+        switch model {
+        case "gpt2": return try byteLevelJSON(file: file)
+        case "llama": return try sentencePieceJSON(file: file)
+        default:
+            throw TokenizerError("\(file): tokenizer.ggml.model \(model.debugDescription) is not supported "
+                                 + "(supported: \"gpt2\", byte-level BPE; \"llama\", SentencePiece)")
         }
+    }
+
+    func byteLevelJSON(file: String) throws -> String {
         guard let merges else { throw TokenizerError("\(file): a gpt2 tokenizer needs tokenizer.ggml.merges") }
         let alphabet = Set(byteLevelCharToByte.keys)
         func spelled(_ t: String) -> Bool { t.unicodeScalars.allSatisfy { alphabet.contains($0.value) } }
@@ -112,15 +129,17 @@ public struct GGUFVocabulary: Sendable {
         guard let r = text.range(of: "\"" + placeholder + "\"") else { preconditionFailure("vocab placeholder lost") }
         return text.replacingCharacters(in: r, with: vocab.string)
     }
-    private let placeholder = "@@st-gguf-vocab@@"
+    var placeholder: String { "@@st-gguf-vocab@@" }
 
     /// tokenizer_config.json as transformers' GGUF loader fills it (the special tokens by text, add_bos_token /
     /// add_eos_token, the chat template).
     public func tokenizerConfigJSON(chatTemplate: String?) -> JSON {
         var c = JSONObject()
-        c["tokenizer_class"] = JSON("GPT2Tokenizer")
-        for (k, id) in [("bos_token", bos), ("eos_token", eos), ("pad_token", pad)] { if let id, id < tokens.count { c[k] = JSON(tokens[id]) } }
-        if let b = addBOS { c["add_bos_token"] = JSON(b) }
+        c["tokenizer_class"] = JSON(model == "llama" ? "LlamaTokenizer" : "GPT2Tokenizer")
+        var named = [("bos_token", bos), ("eos_token", eos), ("pad_token", pad)]
+        if model == "llama" { named.append(("unk_token", unk)) }
+        for (k, id) in named { if let id, id < tokens.count { c[k] = JSON(tokens[id]) } }
+        if let b = addsBOS { c["add_bos_token"] = JSON(b) }
         if let e = addEOS { c["add_eos_token"] = JSON(e) }
         if let t = chatTemplate { c["chat_template"] = JSON(t) }
         return .object(c)

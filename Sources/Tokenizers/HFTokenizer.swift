@@ -43,7 +43,20 @@ public struct HFTokenizer: Tokenizer, @unchecked Sendable {
     }
 
     public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int32] {
-        let ids = core.encode(text)
+        let ids = core.encode(text).ids
+        guard addSpecialTokens, let post else { return ids }
+        return post.apply(ids)
+    }
+
+    /// encode, but a character the vocabulary cannot represent (no token, no <unk>, no byte fallback: the
+    /// library would drop it) is an error naming it.
+    public func encodeChecked(_ text: String, addSpecialTokens: Bool) throws -> [Int32] {
+        let (ids, dropped) = core.encode(text, check: core.model.canDrop)
+        if let d = dropped {
+            let c = String(decoding: d, as: UTF8.self)
+            let code = c.unicodeScalars.map { String(format: "U+%04X", $0.value) }.joined(separator: " ")
+            throw TokenizerError("cannot encode \(c.debugDescription) (\(code)): it is not in the vocabulary, which has no unk_token and no byte fallback for it")
+        }
         guard addSpecialTokens, let post else { return ids }
         return post.apply(ids)
     }
@@ -201,13 +214,14 @@ final class Core: @unchecked Sendable {
         vocabSize = max(model.size, Int((list.map(\.id).max() ?? -1) + 1))
     }
 
-    func encode(_ text: String) -> [Int32] {
+    /// The ids of text; with `check`, also the first character the model drops (BPE.dropped).
+    func encode(_ text: String, check: Bool = false) -> (ids: [Int32], dropped: [UInt8]?) {
         var bytes = Array(text.utf8)
         let cached = lock.try()
         defer { if cached { lock.unlock() } }
         var out: [Int32] = []
         out.reserveCapacity(bytes.count / 3 + 4)
-        var state = EncodeState(cached: cached)
+        var state = EncodeState(cached: cached, check: check)
         var segments: [Segment] = []
         bytes.withUnsafeBufferPointer { p in
             if raw.isEmpty { segments.append(.text(0, p.count)) } else { raw.split(p, added, into: &segments) }
@@ -232,11 +246,13 @@ final class Core: @unchecked Sendable {
                 }
             }
         }
-        return out
+        return (out, state.dropped)
     }
 
     struct EncodeState {
         let cached: Bool
+        let check: Bool
+        var dropped: [UInt8]? = nil
         var matches: [(Int, Int)] = []
         var cut: [(Int, Int)] = []
         var scratch: [Int32] = []
@@ -259,6 +275,7 @@ final class Core: @unchecked Sendable {
 
     @inline(__always)
     private func tokenize(_ p: UnsafeBufferPointer<UInt8>, _ out: inout [Int32], _ st: inout EncodeState) {
+        if st.check && st.dropped == nil { st.dropped = model.dropped(p) }
         guard st.cached, p.count > 0 else { model.tokenize(p, into: &out, scratch: &st.scratch); return }
         if let e = cache.get(p.baseAddress!, p.count) {
             let (s, l) = cacheSpans[Int(e)]

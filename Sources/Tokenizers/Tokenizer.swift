@@ -10,6 +10,9 @@ public protocol Tokenizer: Sendable {
     /// Token ids of `text`. `addSpecialTokens` applies the tokenizer's own post-processing (the template
     /// that adds <bos> etc.), as the `tokenizers` library's `encode(text, add_special_tokens=...)`.
     func encode(_ text: String, addSpecialTokens: Bool) -> [Int32]
+    /// encode, refusing text it cannot represent (a character with no token, <unk> or byte fallback) with an
+    /// error naming the character; by default the same as encode (a tokenizer that represents every text).
+    func encodeChecked(_ text: String, addSpecialTokens: Bool) throws -> [Int32]
     /// Text of `ids`; special tokens are left out when `skipSpecialTokens`.
     func decode(_ ids: [Int32], skipSpecialTokens: Bool) -> String
     /// The id of a special (or added) token by its text, such as "<|im_end|>".
@@ -19,6 +22,8 @@ public protocol Tokenizer: Sendable {
 }
 
 extension Tokenizer {
+    public func encodeChecked(_ text: String, addSpecialTokens: Bool) throws -> [Int32] { encode(text, addSpecialTokens: addSpecialTokens) }
+
     /// A decoder for ids that arrive one at a time (sampling).
     public func streamingDecoder(skipSpecialTokens: Bool = false) -> StreamingDecoder {
         StreamingDecoder(self, skipSpecialTokens: skipSpecialTokens)

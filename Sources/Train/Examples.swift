@@ -167,7 +167,7 @@ public final class ExampleStore {
     /// tokens are exactly its own), <bos>/<eos> as the tokenizer asks.
     func addTokens(prompt: String, body: String, isPair: Bool, weight: Float) throws {
         let bos = tokenizer.addBOS, eos = tokenizer.addEOS
-        let p = prompt.isEmpty ? [] : tokenizer.encode(prompt), b = tokenizer.encode(body)
+        let p = prompt.isEmpty ? [] : try tokenizer.encode(prompt), b = try tokenizer.encode(body)
         if b.isEmpty { throw ToolInputError("the tokenizer encodes the \(isPair ? "completion" : "text") as no tokens") }
         var ids: [Int32] = bos ? [tokenizer.bos!] : []
         ids += p; ids += b
@@ -201,13 +201,13 @@ public final class ExampleStore {
         if spans.isEmpty { throw ToolInputError("a conversation without an assistant message has nothing to train on") }
         var ids: [Int32] = [], mask: [Bool] = []
         var pos = 0
-        func segment(_ r: Range<Int>, _ loss: Bool) {
+        func segment(_ r: Range<Int>, _ loss: Bool) throws {
             guard !r.isEmpty else { return }
-            let t = tokenizer.encode(String(decoding: full[r], as: UTF8.self))
+            let t = try tokenizer.encode(String(decoding: full[r], as: UTF8.self))
             ids += t; mask += repeatElement(loss, count: t.count)
         }
-        for sp in spans { segment(pos ..< sp.lowerBound, false); segment(sp, true); pos = sp.upperBound }
-        segment(pos ..< full.count, false)
+        for sp in spans { try segment(pos ..< sp.lowerBound, false); try segment(sp, true); pos = sp.upperBound }
+        try segment(pos ..< full.count, false)
         let first = mask.firstIndex(of: true) ?? ids.count
         try place(ids, lossFrom: first, promptTokens: first, mask: mask, isPair: true, bos: false, eos: false, weight: weight)
         report.pairs -= 1; report.conversations += 1

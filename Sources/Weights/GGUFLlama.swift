@@ -1,11 +1,13 @@
-// A llama-architecture GGUF seen as a Hugging Face checkpoint, as transformers' GGUF loader sees it
-// (transformers/modeling_gguf_pytorch_utils.py, integrations/ggml.py): tensor names mapped to HF names,
-// attn_q / attn_k rows un-permuted (llama.cpp's converter interleaves each head's rotary halves), the
-// llama.* metadata as a config.json, and the tokenizer.* metadata as plain values.
+// A Llama-family GGUF (llama.cpp architectures llama, qwen2, qwen3) seen as a Hugging Face checkpoint, as
+// transformers' GGUF loader sees it (transformers/modeling_gguf_pytorch_utils.py, integrations/ggml.py): tensor
+// names mapped to HF names, attn_q / attn_k rows un-permuted for llama (llama.cpp's converter interleaves each
+// head's rotary halves), the {arch}.* metadata as a config.json object (Model's LlamaConfig reads it: the one
+// description of a configuration), and the tokenizer.* metadata as plain values.
 import Base
 import Foundation
 
-/// The HF name of a llama GGUF tensor name (nil for tensors a LlamaForCausalLM has no place for).
+/// The HF name of a GGUF tensor name (nil for tensors a Llama-family model has no place for): llama.cpp's
+/// names of the llama, qwen2 (q/k/v biases) and qwen3 (q/k norms) architectures.
 public func hfTensorName(_ gguf: String) -> String? {
     switch gguf {
     case "token_embd.weight": return "model.embed_tokens.weight"
@@ -14,7 +16,7 @@ public func hfTensorName(_ gguf: String) -> String? {
     default: break
     }
     let parts = gguf.split(separator: ".")
-    guard parts.count == 4, parts[0] == "blk", let n = Int(parts[1]), n >= 0, parts[3] == "weight" else { return nil }
+    guard parts.count == 4, parts[0] == "blk", let n = Int(parts[1]), n >= 0, parts[3] == "weight" || parts[3] == "bias" else { return nil }
     let suffix: String
     switch parts[2] {
     case "attn_q": suffix = "self_attn.q_proj"
@@ -26,72 +28,18 @@ public func hfTensorName(_ gguf: String) -> String? {
     case "ffn_down": suffix = "mlp.down_proj"
     case "attn_norm": suffix = "input_layernorm"
     case "ffn_norm": suffix = "post_attention_layernorm"
+    case "attn_q_norm": suffix = "self_attn.q_norm"
+    case "attn_k_norm": suffix = "self_attn.k_norm"
     default: return nil
     }
-    return "model.layers.\(n).\(suffix).weight"
+    if parts[3] == "bias" && !["attn_q", "attn_k", "attn_v"].contains(parts[2]) { return nil }
+    return "model.layers.\(n).\(suffix).\(parts[3])"
 }
 
-/// The model configuration read from llama.* metadata, with the keys and values transformers' GGUF
-/// loader puts in config.json.
-public struct GGUFLlamaConfig: Equatable, Sendable {
-    public var vocabSize: Int
-    public var hiddenSize: Int
-    public var intermediateSize: Int
-    public var numLayers: Int
-    public var numHeads: Int
-    public var numKVHeads: Int
-    public var headDim: Int
-    public var maxPositions: Int
-    public var ropeTheta: Double
-    public var rmsNormEps: Double
-    public var tieWordEmbeddings: Bool
-    public var bosTokenId: Int?
-    public var eosTokenId: Int?
-    public var padTokenId: Int?
-    public var unkTokenId: Int?
-    /// llama.rope.scaling.* when present (type and factor), passed through for the consumer to accept or refuse.
-    public var ropeScalingType: String?
-    public var ropeScalingFactor: Double?
-    public var name: String?
-
-    /// config.json as a dictionary (Hugging Face LlamaConfig keys).
-    public var dictionary: [String: Any] {
-        var d: [String: Any] = [
-            "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-            "vocab_size": vocabSize, "hidden_size": hiddenSize, "intermediate_size": intermediateSize,
-            "num_hidden_layers": numLayers, "num_attention_heads": numHeads, "num_key_value_heads": numKVHeads,
-            "head_dim": headDim, "max_position_embeddings": maxPositions, "rope_theta": ropeTheta,
-            "rms_norm_eps": rmsNormEps, "tie_word_embeddings": tieWordEmbeddings, "hidden_act": "silu",
-        ]
-        if let v = bosTokenId { d["bos_token_id"] = v }
-        if let v = eosTokenId { d["eos_token_id"] = v }
-        if let v = padTokenId { d["pad_token_id"] = v }
-        if let v = unkTokenId { d["unk_token_id"] = v }
-        if let t = ropeScalingType {
-            var s: [String: Any] = ["rope_type": t]
-            if let f = ropeScalingFactor { s["factor"] = f }
-            d["rope_scaling"] = s
-        }
-        if let n = name { d["_name_or_path"] = n }
-        return d
-    }
-
-    /// config.json bytes (sorted keys, the project's JSON writer), readable by any config.json parser.
-    public func json() -> Data {
-        func value(_ v: Any) -> JSON {
-            switch v {
-            case let b as Bool: return JSON(b)
-            case let i as Int: return JSON(i)
-            case let d as Double: return JSON(d)
-            case let s as String: return JSON(s)
-            case let a as [Any]: return .array(a.map(value))
-            case let o as [String: Any]: return .object(JSONObject(o.sorted { $0.key < $1.key }.map { ($0.key, value($0.value)) }))
-            default: return .null
-            }
-        }
-        return Data(value(dictionary).serialized().utf8)
-    }
-}
+/// The GGUF architectures st loads, and the config.json model_type each becomes (Model's Architecture
+/// registry reads the rest). llama.cpp converts Mistral as "llama"; transformers' GGUF loader calls it mistral
+/// only when general.name is exactly "mistral", and so does st.
+public let ggufArchitectures: [String: String] = ["llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3"]
 
 /// The tokenizer.* metadata as plain values (llama.cpp's names in the comments).
 public struct GGUFTokenizerInfo: Sendable {
@@ -146,71 +94,96 @@ public struct GGUFTokenizerInfo: Sendable {
     }
 }
 
-/// A llama GGUF as HF-named f32 tensors.
+/// A Llama-family GGUF (architecture llama, qwen2 or qwen3) as HF-named f32 tensors.
 public final class GGUFLlama: @unchecked Sendable {
     public let file: GGUFFile
-    public let config: GGUFLlamaConfig
+    /// general.architecture ("llama", "qwen2", "qwen3").
+    public let architecture: String
+    /// The model's config.json as transformers' GGUF loader writes it from the {arch}.* metadata (HF keys:
+    /// model_type, vocab_size, hidden_size, ..., tie_word_embeddings, the tokenizer's bos/eos/pad ids); Model's
+    /// LlamaConfig.parse reads it, so one description of the architecture applies.
+    public let configJSON: JSONObject
     /// HF name -> the GGUF tensor it comes from.
     public let entries: [String: GGUFTensorInfo]
     /// GGUF tensors with no HF name (e.g. rope_freqs.weight); not loaded.
     public let unmapped: [String]
+    /// q/k rows to un-permute: llama.cpp's converter interleaves each head's rotary halves for llama only
+    /// (qwen2 and qwen3 run NEOX-style rotary, as transformers, and are stored as they are).
+    let permuteQK: Bool, numHeads: Int, numKVHeads: Int, headDim: Int
 
     public convenience init(path: String) throws { try self.init(try GGUFFile(path: path)) }
 
     public init(_ f: GGUFFile) throws {
         file = f
         func fail(_ m: String) -> GGUFError { GGUFError(.badMetadata, f.path, m) }
-        let arch = f.metadata["general.architecture"]?.string
-        guard arch == "llama" else { throw fail("general.architecture is \(arch.map { "'\($0)'" } ?? "missing"), only 'llama' is supported") }
+        guard let arch = f.metadata["general.architecture"]?.string, let modelType = ggufArchitectures[arch] else {
+            let a = f.metadata["general.architecture"]?.string
+            throw fail("general.architecture is \(a.map { "'\($0)'" } ?? "missing"), supported: \(ggufArchitectures.keys.sorted().joined(separator: ", "))")
+        }
+        architecture = arch
         func int(_ k: String) throws -> Int {
-            guard let v = f.metadata["llama." + k] else { throw fail("missing metadata llama.\(k)") }
-            guard let i = v.int, i > 0 else { throw fail("llama.\(k) is not a positive integer") }
+            guard let v = f.metadata[arch + "." + k] else { throw fail("missing metadata \(arch).\(k)") }
+            guard let i = v.int, i > 0 else { throw fail("\(arch).\(k) is not a positive integer") }
             return i
         }
-        func optInt(_ k: String) throws -> Int? { f.metadata["llama." + k] == nil ? nil : try int(k) }
+        func optInt(_ k: String) throws -> Int? { f.metadata[arch + "." + k] == nil ? nil : try int(k) }
         func double(_ k: String) throws -> Double? {
-            guard let v = f.metadata["llama." + k] else { return nil }
-            guard let d = v.double else { throw fail("llama.\(k) is not a float") }
+            guard let v = f.metadata[arch + "." + k] else { return nil }
+            guard let d = v.double else { throw fail("\(arch).\(k) is not a float") }
             return d
         }
         var e: [String: GGUFTensorInfo] = [:], un: [String] = []
         for t in f.tensors { if let n = hfTensorName(t.name) { e[n] = t } else { un.append(t.name) } }
         let heads = try int("attention.head_count"), hidden = try int("embedding_length")
+        let kvHeads = try optInt("attention.head_count_kv") ?? heads
         let tok = f.metadata["tokenizer.ggml.tokens"]?.array?.count
-        guard let vocab = try optInt("vocab_size") ?? tok else { throw fail("neither llama.vocab_size nor tokenizer.ggml.tokens is present") }
-        // head_dim as transformers reads it: rope.dimension_count, else key_length, else hidden / heads
-        let headDim = try optInt("rope.dimension_count") ?? optInt("attention.key_length") ?? hidden / heads
-        func id(_ k: String) -> Int? { f.metadata["tokenizer.ggml." + k]?.int }
-        var c = GGUFLlamaConfig(
-            vocabSize: vocab, hiddenSize: hidden, intermediateSize: try int("feed_forward_length"),
-            numLayers: try int("block_count"), numHeads: heads, numKVHeads: try optInt("attention.head_count_kv") ?? heads,
-            headDim: headDim, maxPositions: try int("context_length"), ropeTheta: try double("rope.freq_base") ?? 10000,
-            rmsNormEps: try double("attention.layer_norm_rms_epsilon") ?? 1e-6,
-            tieWordEmbeddings: f.tensor("output.weight") == nil,
-            bosTokenId: id("bos_token_id"), eosTokenId: id("eos_token_id"), padTokenId: id("padding_token_id"),
-            unkTokenId: id("unknown_token_id"))
-        if let t = f.metadata["llama.rope.scaling.type"]?.string, t != "none" {
-            c.ropeScalingType = t; c.ropeScalingFactor = try double("rope.scaling.factor")
+        guard let vocab = try optInt("vocab_size") ?? tok else { throw fail("neither \(arch).vocab_size nor tokenizer.ggml.tokens is present") }
+        // head_dim: llama's rope.dimension_count (transformers' key), else attention.key_length (llama.cpp's,
+        // which qwen3 writes; transformers' loader ignores it there), else hidden / heads
+        let headDim = try (arch == "llama" ? optInt("rope.dimension_count") : nil) ?? optInt("attention.key_length") ?? hidden / heads
+        guard heads % kvHeads == 0 else {
+            throw fail("\(arch).attention.head_count \(heads) is not a multiple of head_count_kv \(kvHeads)")
         }
-        c.name = f.metadata["general.name"]?.string
-        guard heads % c.numKVHeads == 0 else {
-            throw fail("llama.attention.head_count \(heads) is not a multiple of head_count_kv \(c.numKVHeads)")
+        let layers = try int("block_count"), F = try int("feed_forward_length")
+        let tied = f.tensor("output.weight") == nil
+        var c = JSONObject()
+        c["model_type"] = JSON(arch == "llama" && f.metadata["general.name"]?.string == "mistral" ? "mistral" : modelType)
+        c["vocab_size"] = JSON(vocab); c["hidden_size"] = JSON(hidden); c["intermediate_size"] = JSON(F)
+        c["num_hidden_layers"] = JSON(layers); c["num_attention_heads"] = JSON(heads); c["num_key_value_heads"] = JSON(kvHeads)
+        c["head_dim"] = JSON(headDim); c["max_position_embeddings"] = JSON(try int("context_length"))
+        c["rope_theta"] = JSON(try double("rope.freq_base") ?? 10000)
+        c["rms_norm_eps"] = JSON(try double("attention.layer_norm_rms_epsilon") ?? 1e-6)
+        c["tie_word_embeddings"] = JSON(tied); c["hidden_act"] = JSON("silu")
+        for (k, g) in [("bos_token_id", "bos_token_id"), ("eos_token_id", "eos_token_id"), ("pad_token_id", "padding_token_id"),
+                       ("unk_token_id", "unknown_token_id")] {
+            if let v = f.metadata["tokenizer.ggml." + g]?.int { c[k] = JSON(v) }
         }
+        if let t = f.metadata[arch + ".rope.scaling.type"]?.string, t != "none" {
+            var s = JSONObject([("rope_type", JSON(t))])
+            if let v = try double("rope.scaling.factor") { s["factor"] = JSON(v) }
+            c["rope_scaling"] = .object(s)
+        }
+        if let n = f.metadata["general.name"]?.string { c["_name_or_path"] = JSON(n) }
         // every tensor the model needs, with the shape the metadata implies (HF row-major order)
-        let C = hidden, F = c.intermediateSize
+        let C = hidden
         var want: [(String, [Int])] = [("model.embed_tokens.weight", [vocab, C]), ("model.norm.weight", [C])]
-        if !c.tieWordEmbeddings { want.append(("lm_head.weight", [vocab, C])) }
-        for i in 0..<c.numLayers {
+        if !tied { want.append(("lm_head.weight", [vocab, C])) }
+        for i in 0..<layers {
             let p = "model.layers.\(i)."
             want += [(p + "input_layernorm.weight", [C]), (p + "self_attn.q_proj.weight", [heads * headDim, C]),
-                     (p + "self_attn.k_proj.weight", [c.numKVHeads * headDim, C]),
-                     (p + "self_attn.v_proj.weight", [c.numKVHeads * headDim, C]),
+                     (p + "self_attn.k_proj.weight", [kvHeads * headDim, C]),
+                     (p + "self_attn.v_proj.weight", [kvHeads * headDim, C]),
                      (p + "self_attn.o_proj.weight", [C, heads * headDim]), (p + "post_attention_layernorm.weight", [C]),
                      (p + "mlp.gate_proj.weight", [F, C]), (p + "mlp.up_proj.weight", [F, C]), (p + "mlp.down_proj.weight", [C, F])]
+            if arch == "qwen2" {
+                want += [(p + "self_attn.q_proj.bias", [heads * headDim]), (p + "self_attn.k_proj.bias", [kvHeads * headDim]),
+                         (p + "self_attn.v_proj.bias", [kvHeads * headDim])]
+            }
+            if arch == "qwen3" { want += [(p + "self_attn.q_norm.weight", [headDim]), (p + "self_attn.k_norm.weight", [headDim])] }
         }
         for (name, shape) in want {
             guard let t = e[name] else {
-                throw GGUFError(.missingTensor, f.path, "no tensor for \(name) (\(ggufName(name))) in a \(c.numLayers)-layer llama")
+                throw GGUFError(.missingTensor, f.path, "no tensor for \(name) (\(ggufName(name))) in a \(layers)-layer \(arch)")
             }
             guard t.shape == shape else {
                 throw GGUFError(.badShape, f.path, "tensor '\(t.name)' has shape \(t.shape), but the metadata implies \(shape)")
@@ -219,8 +192,12 @@ public final class GGUFLlama: @unchecked Sendable {
         let known = Set(want.map(\.0))
         for (name, t) in e where !known.contains(name) { un.append(t.name) }   // e.g. blk.N past block_count
         for n in un { if let h = hfTensorName(n) { e[h] = nil } }
-        config = c; entries = e; unmapped = un.sorted()
+        configJSON = c; entries = e; unmapped = un.sorted()
+        permuteQK = arch == "llama"; numHeads = heads; numKVHeads = kvHeads; self.headDim = headDim
     }
+
+    /// config.json text (the project's JSON writer).
+    public func configText() -> String { JSON.object(configJSON).serialized() }
 
     /// The HF-layout shape of tensor `name`.
     public func shape(_ name: String) -> [Int]? { entries[name]?.shape }
@@ -232,9 +209,9 @@ public final class GGUFLlama: @unchecked Sendable {
     /// rotary pairs (i, j) at row 2i + j; HF wants the halves (j, i) at row j * dim + i (transformers'
     /// reverse_permute_weights: reshape(n_head, dim, 2, ...).swapaxes(1, 2)).
     func rowMap(_ name: String) -> (heads: Int, dim: Int)? {
-        let c = config
-        if name.hasSuffix("self_attn.q_proj.weight") { return (c.numHeads, c.headDim / 2) }
-        if name.hasSuffix("self_attn.k_proj.weight") { return (c.numKVHeads, c.headDim / 2) }
+        guard permuteQK else { return nil }
+        if name.hasSuffix("self_attn.q_proj.weight") { return (numHeads, headDim / 2) }
+        if name.hasSuffix("self_attn.k_proj.weight") { return (numKVHeads, headDim / 2) }
         return nil
     }
 
@@ -345,8 +322,9 @@ func ggufName(_ hf: String) -> String {
     }
     let map = ["self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
                "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
-               "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm"]
+               "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+               "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm"]
     let p = hf.split(separator: ".")
     guard p.count >= 5 else { return hf }
-    return "blk.\(p[2]).\(map[p[3...].dropLast().joined(separator: ".")] ?? "?").weight"
+    return "blk.\(p[2]).\(map[p[3...].dropLast().joined(separator: ".")] ?? "?").\(p.last!)"
 }

@@ -18,7 +18,7 @@ do {
           + "\(w.count) floats, \(threads) threads")
     print(String(format: "open+metadata %.3f s, dequantize %.3f s, total %.3f s",
                  t1.timeIntervalSince(t0), t2.timeIntervalSince(t1), t2.timeIntervalSince(t0)))
-    if ProcessInfo.processInfo.environment["GGUF_BENCH_CONFIG"] != nil { print(String(decoding: m.config.json(), as: UTF8.self)) }
+    if ProcessInfo.processInfo.environment["GGUF_BENCH_CONFIG"] != nil { print(m.configText()) }
     // again into the same (now resident) buffer: the dequantization alone, without page faults
     let names = m.names
     let t3 = Date()

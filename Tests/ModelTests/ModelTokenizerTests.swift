@@ -1,5 +1,6 @@
 // ModelTokenizer: one loader for st's byte tokenizer, tokenizer.json directories and GGUF files; the tokenizer
 // files a saved model directory carries.
+import Base
 import ChatTemplate
 import Foundation
 import XCTest
@@ -38,7 +39,7 @@ final class ModelTokenizerTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let t = try ModelTokenizer.load(dir)
         XCTAssertNotNil(t.byte)
-        XCTAssertEqual(t.encode("héllo"), "héllo".utf8.map { Int32($0) })
+        XCTAssertEqual(try t.encode("héllo"), "héllo".utf8.map { Int32($0) })
         XCTAssertEqual(t.vocabSize, 272)
         XCTAssertEqual(t.bos, 256); XCTAssertEqual(t.eos, [257]); XCTAssertEqual(t.pad, 258)
         XCTAssertTrue(t.addBOS && t.addEOS)
@@ -63,7 +64,7 @@ final class ModelTokenizerTests: XCTestCase {
         let chat = try t.renderChat([.message("user", "hi")], addGenerationPrompt: true)
         XCTAssertTrue(chat.hasSuffix("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"), chat)
         // the same tokenizer when loaded from the file itself
-        XCTAssertEqual(try ModelTokenizer.load(dir + "/tokenizer.json").encode(chat), t.encode(chat))
+        XCTAssertEqual(try ModelTokenizer.load(dir + "/tokenizer.json").encode(chat), try t.encode(chat))
         // a saved model carries the files, not st-tokenizer.json; config.json gets the tokenizer's ids
         let m = LlamaModel(config: LlamaConfig(vocabSize: 700, hiddenSize: 16, intermediateSize: 32, numLayers: 1, numHeads: 2,
                                                maxPositions: 64, tieWordEmbeddings: true))
@@ -75,7 +76,7 @@ final class ModelTokenizerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + ByteTokenizer.fileName))
         let cfg = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
         XCTAssertTrue(cfg.contains("\"eos_token_id\": 2"), cfg)
-        XCTAssertEqual(try ModelTokenizer.load(out).encode(chat), t.encode(chat))
+        XCTAssertEqual(try ModelTokenizer.load(out).encode(chat), try t.encode(chat))
         XCTAssertEqual(t.fim, nil)
         XCTAssertEqual(try ModelTokenizer.load(try chatTokenizerDir(fim: true)).fim, FIMTokens(prefix: 700, middle: 701, suffix: 702, pad: 703))
     }
@@ -104,9 +105,33 @@ final class ModelTokenizerTests: XCTestCase {
         XCTAssertNotNil(g.chatTemplate)
         XCTAssertEqual(g.fim, h.fim)
         for text in ["Hello, world!", "def f(x):\n    return x  # ünïcødé 😀", "<|im_start|>user\n2+2?<|im_end|>\n", "  spaces\t\ttabs\n\n", "1234567 digits"] {
-            XCTAssertEqual(g.encode(text), h.encode(text), text)
-            XCTAssertEqual(g.decode(g.encode(text), skipSpecialTokens: false), h.decode(h.encode(text), skipSpecialTokens: false))
+            XCTAssertEqual(try g.encode(text), try h.encode(text), text)
+            XCTAssertEqual(g.decode(try g.encode(text), skipSpecialTokens: false), h.decode(try h.encode(text), skipSpecialTokens: false))
         }
         XCTAssertEqual(g.files.map(\.name), ["tokenizer.json", "tokenizer_config.json", "generation_config.json"])
+    }
+
+    /// A GGUF with a SentencePiece vocabulary (tokenizer.ggml.model "llama", no merges: derived from the
+    /// scores) encodes and decodes as transformers' GGUF tokenizer (scripts/reference/gguf_spm_ref.py):
+    /// <s> first, byte fallback, the "▁" prefix on the first word, control and user-defined pieces whole.
+    func testSentencePieceGGUF() throws {
+        let dir = root + "/Tests/Golden/gguf-spm"
+        let t = try ModelTokenizer.load(dir + "/spm.gguf")
+        let g = try JSON.parse(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/spm.json"))))
+        let texts = g["texts"]!.array!.map { $0.string! }, ids = g["ids"]!.array!, decoded = g["decoded"]!.array!
+        XCTAssertEqual(texts.count, 24)
+        XCTAssertEqual(t.bos, 1); XCTAssertEqual(t.eos, [2]); XCTAssertTrue(t.addBOS)
+        for (i, text) in texts.enumerated() {
+            let want = ids[i].array!.map { Int32($0.int!) }
+            let got = (t.addBOS ? [t.bos!] : []) + (try t.encode(text))
+            XCTAssertEqual(got, want, text.debugDescription)
+            XCTAssertEqual(t.tokenizer.encode(text, addSpecialTokens: true), want, text.debugDescription)
+            XCTAssertEqual(t.decode(want), decoded[i].string!, text.debugDescription)
+        }
+        // what a model directory saved from it carries: the Llama tokenizer class and its special tokens
+        let config = try JSON.parse(bytes: Array(t.files.first { $0.name == "tokenizer_config.json" }!.data))
+        XCTAssertEqual(config["tokenizer_class"]?.string, "LlamaTokenizer")
+        XCTAssertEqual(config["unk_token"]?.string, "<unk>")
+        XCTAssertEqual(config["add_bos_token"]?.bool, true)
     }
 }

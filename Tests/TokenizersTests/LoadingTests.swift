@@ -13,6 +13,25 @@ final class LoadingTests: XCTestCase {
     }
 
     /// Anything unsupported is one line naming the file and the JSON path.
+    /// A vocabulary without <unk> or byte fallback drops a character it has no token for, as the library does;
+    /// encodeChecked refuses such text instead, naming the character. With byte fallback (or <unk>) nothing drops.
+    func testUnencodableText() throws {
+        func tok(_ model: String) throws -> HFTokenizer {
+            try HFTokenizer(json: Array(("{\"model\": {\"type\": \"BPE\", " + model + "\"merges\": [[\"a\", \"b\"]]}}").utf8), file: "t.json")
+        }
+        let plain = try tok("\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2}, ")
+        XCTAssertEqual(plain.encode("abcab", addSpecialTokens: false), [2, 2])
+        XCTAssertEqual(try plain.encodeChecked("abab", addSpecialTokens: false), [2, 2])
+        XCTAssertThrowsError(try plain.encodeChecked("abé", addSpecialTokens: false)) { e in
+            XCTAssertEqual("\(e)", "cannot encode \"é\" (U+00E9): it is not in the vocabulary, which has no unk_token and no byte fallback for it")
+        }
+        let unk = try tok("\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2, \"<unk>\": 3}, \"unk_token\": \"<unk>\", ")
+        XCTAssertEqual(try unk.encodeChecked("abc", addSpecialTokens: false), [2, 3])
+        let bytes = (0..<256).map { String(format: "\"<0x%02X>\": %d, ", $0, $0 + 3) }.joined()
+        let fallback = try tok("\"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2, " + bytes.dropLast(2) + "}, \"byte_fallback\": true, ")
+        XCTAssertEqual(try fallback.encodeChecked("abc", addSpecialTokens: false), [2, 3 + 0x63])
+    }
+
     func testUnsupportedIsNamedByPath() throws {
         var o = try base()
         o["pre_tokenizer"] = try JSON.parse(#"{"type":"Sequence","pretokenizers":[{"type":"Digits"},{"type":"BertPreTokenizer"}]}"#)

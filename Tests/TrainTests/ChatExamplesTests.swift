@@ -47,7 +47,7 @@ final class ChatExamplesTests: XCTestCase {
         XCTAssertEqual(all, try tok.renderChat(msgs, addGenerationPrompt: false))
         XCTAssertEqual(trained, ["hello there<|im_end|>\n", "4<|im_end|>\n"])
         // segment encoding equals encoding the whole rendering for ChatML
-        XCTAssertEqual(Array(s.tokens), tok.encode(all))
+        XCTAssertEqual(Array(s.tokens), try tok.encode(all))
         XCTAssertEqual(s.report.conversations, 1)
         // a pair with --chat is the conversation (user, assistant)
         let c = ExampleStore(tokenizer: tok, chat: true, context: 256)

@@ -146,16 +146,15 @@ final class GGUFLlamaTests: XCTestCase {
         let ref = try jsonFile("tiny-llama.json")
         // config: every key transformers sets has our value
         let rc = try XCTUnwrap(ref["config"] as? [String: Any])
-        let d = m.config.dictionary
+        let d = try configDictionary(m)
         for (k, v) in rc {
             let key = k == "_model_name_or_path" ? "_name_or_path" : k
             let mine = try XCTUnwrap(d[key], "config key \(k)")
             XCTAssertTrue(sameJSONValue(mine, v), "config \(k): \(mine) vs \(v)")
         }
-        XCTAssertEqual(m.config.rmsNormEps, (rc["rms_norm_eps"] as! NSNumber).doubleValue)
-        XCTAssertFalse(m.config.tieWordEmbeddings)
-        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: m.config.json()) as? [String: Any])
-        XCTAssertEqual(parsed["num_key_value_heads"] as? Int, 2)
+        XCTAssertEqual((d["rms_norm_eps"] as! NSNumber).doubleValue, (rc["rms_norm_eps"] as! NSNumber).doubleValue)
+        XCTAssertEqual(d["tie_word_embeddings"] as? Bool, false)
+        XCTAssertEqual(d["num_key_value_heads"] as? Int, 2)
 
         // tokenizer metadata
         let tok = try GGUFTokenizerInfo(m.file)
@@ -203,8 +202,17 @@ final class GGUFLlamaTests: XCTestCase {
         XCTAssertEqual(hfTensorName("output.weight"), "lm_head.weight")
         XCTAssertNil(hfTensorName("rope_freqs.weight"))
         XCTAssertNil(hfTensorName("blk.x.attn_q.weight"))
+        XCTAssertEqual(hfTensorName("blk.1.attn_v.bias"), "model.layers.1.self_attn.v_proj.bias")
+        XCTAssertEqual(hfTensorName("blk.0.attn_k_norm.weight"), "model.layers.0.self_attn.k_norm.weight")
+        XCTAssertNil(hfTensorName("blk.0.ffn_up.bias"))
+        XCTAssertEqual(ggufName("model.layers.2.self_attn.q_proj.bias"), "blk.2.attn_q.bias")
         XCTAssertEqual(ggufName("model.layers.7.mlp.down_proj.weight"), "blk.7.ffn_down.weight")
     }
+}
+
+/// A GGUF's config.json as Foundation values.
+func configDictionary(_ m: GGUFLlama) throws -> [String: Any] {
+    try XCTUnwrap(JSONSerialization.jsonObject(with: Data(m.configText().utf8)) as? [String: Any])
 }
 
 /// Our config value against a JSON-parsed one: numbers by value, bools, strings.
