@@ -53,9 +53,12 @@ public struct HFTokenizer: Tokenizer, @unchecked Sendable {
     public func encodeChecked(_ text: String, addSpecialTokens: Bool) throws -> [Int32] {
         let (ids, dropped) = core.encode(text, check: core.model.canDrop)
         if let d = dropped {
-            let c = String(decoding: d, as: UTF8.self)
-            let code = c.unicodeScalars.map { String(format: "U+%04X", $0.value) }.joined(separator: " ")
-            throw TokenizerError("cannot encode \(c.debugDescription) (\(code)): it is not in the vocabulary, which has no unk_token and no byte fallback for it")
+            // a whole character, or (ByteLevel vocabularies missing a byte's symbol) one byte of one
+            let what: String
+            if let c = String(validating: d, as: UTF8.self) {
+                what = "\(c.debugDescription) (\(c.unicodeScalars.map { String(format: "U+%04X", $0.value) }.joined(separator: " ")))"
+            } else { what = d.map { String(format: "byte 0x%02X", $0) }.joined(separator: " ") }
+            throw TokenizerError("cannot encode \(what): it is not in the vocabulary, which has no unk_token and no byte fallback for it")
         }
         guard addSpecialTokens, let post else { return ids }
         return post.apply(ids)
