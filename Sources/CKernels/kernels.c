@@ -47,6 +47,7 @@ static inline float p_tree(P16 v) {
 #define VLOADBF p_loadbf
 #define VFMA p_fma
 #define VTREE p_tree
+#define VTREE4(a, b, c, d, t) ((t)[0] = p_tree(a), (t)[1] = p_tree(b), (t)[2] = p_tree(c), (t)[3] = p_tree(d))
 #define VSTORE(p, x) memcpy((p), (x).v, 64)
 #include "matmul_body.h"
 #undef FN
@@ -57,6 +58,7 @@ static inline float p_tree(P16 v) {
 #undef VLOADBF
 #undef VFMA
 #undef VTREE
+#undef VTREE4
 #undef VSTORE
 
 #if defined(__x86_64__)
@@ -87,6 +89,7 @@ A2 static inline float a2_tree(A16 v) {
 #define VLOADBF a2_loadbf
 #define VFMA a2_fma
 #define VTREE a2_tree
+#define VTREE4(a, b, c, d, t) ((t)[0] = a2_tree(a), (t)[1] = a2_tree(b), (t)[2] = a2_tree(c), (t)[3] = a2_tree(d))
 #define VSTORE(p, v) (_mm256_storeu_ps((p), (v).lo), _mm256_storeu_ps((p) + 8, (v).hi))
 #include "matmul_body.h"
 #undef FN
@@ -97,6 +100,7 @@ A2 static inline float a2_tree(A16 v) {
 #undef VLOADBF
 #undef VFMA
 #undef VTREE
+#undef VTREE4
 #undef VSTORE
 
 // MARK: AVX-512
@@ -112,6 +116,21 @@ A5 static inline float a5_tree(__m512 v) {
     __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
     return _mm_cvtss_f32(c) + _mm_cvtss_f32(_mm_shuffle_ps(c, c, 1));
 }
+// The four trees of a tile row at once, lanes regrouped by shuffles so each step is one vector add of the
+// same pairs VTREE adds (a + b equals b + a exactly, so which operand a shuffle puts first does not matter).
+A5 static inline void a5_tree4(__m512 a, __m512 b, __m512 c, __m512 d, float *t) {
+    // i + (i+8): a's 8 sums in the low half, b's in the high half; likewise c, d
+    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    // i + (i+4): one 128-bit chunk of 4 sums per input, in the order a, b, c, d
+    __m512 q = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+    // i + (i+2), then lane 0 + lane 1, within each chunk
+    q = _mm512_add_ps(q, _mm512_permute_ps(q, 0x4E));
+    q = _mm512_add_ps(q, _mm512_permute_ps(q, 0xB1));
+    float l[16];
+    _mm512_storeu_ps(l, q);
+    t[0] = l[0]; t[1] = l[4]; t[2] = l[8]; t[3] = l[12];
+}
 #define FN(name) avx512_##name
 #define TGT A5
 #define V __m512
@@ -120,6 +139,7 @@ A5 static inline float a5_tree(__m512 v) {
 #define VLOADBF a5_loadbf
 #define VFMA(a, x, w) _mm512_fmadd_ps((x), (w), (a))
 #define VTREE a5_tree
+#define VTREE4(a, b, c, d, t) a5_tree4((a), (b), (c), (d), (t))
 #define VSTORE(p, v) _mm512_storeu_ps((p), (v))
 #include "matmul_body.h"
 #undef FN
@@ -130,19 +150,64 @@ A5 static inline float a5_tree(__m512 v) {
 #undef VLOADBF
 #undef VFMA
 #undef VTREE
+#undef VTREE4
 #undef VSTORE
+#endif
+
+// MARK: SwiGLU, per family: scalar code the compiler vectorizes for each target. The arithmetic is the
+// lane-wise arithmetic of Tensor's vexp/vsigmoid (Parallel.swift, Ops.swift) operation for operation, no
+// fusion, so every family and the Swift version give the same bits.
+#define ELEMENTWISE(PFX, TGTATTR)                                                                            \
+    TGTATTR static inline float PFX##_exp(float x) {                                                         \
+        float xc = x > -87.3f ? x : -87.3f;                                                                  \
+        xc = xc < 88.3f ? xc : 88.3f;                                                                        \
+        const float magic = 12582912.0f;                                                                     \
+        float t = xc * 1.44269504088896341f + magic;                                                         \
+        float n = t - magic;                                                                                 \
+        float r = xc - n * 0.693359375f;                                                                     \
+        r = r + n * 2.12194440e-4f;                                                                          \
+        float p = 1.9875691500e-4f;                                                                          \
+        p = p * r + 1.3981999507e-3f;                                                                        \
+        p = p * r + 8.3334519073e-3f;                                                                        \
+        p = p * r + 4.1665795894e-2f;                                                                        \
+        p = p * r + 1.6666665459e-1f;                                                                        \
+        p = p * r + 5.0000001201e-1f;                                                                        \
+        float r2 = r * r;                                                                                    \
+        p = p * r2 + r + 1.0f;                                                                               \
+        uint32_t ti; memcpy(&ti, &t, 4); ti -= 0x4B400000u;                                                  \
+        uint32_t sb = (ti + 127u) << 23; float scale; memcpy(&scale, &sb, 4);                                \
+        float out = p * scale;                                                                               \
+        return x < -87.0f ? 0.0f : out;                                                                      \
+    }                                                                                                        \
+    TGTATTR static void PFX##_swiglu(float *out, const float *gu, long r0, long r1, long I) {                \
+        for (long n = r0; n < r1; n++) {                                                                     \
+            const float *g = gu + n * 2 * I, *u = g + I;                                                     \
+            float *y = out + n * I;                                                                          \
+            for (long i = 0; i < I; i++) {                                                                   \
+                float x = g[i];                                                                              \
+                float sg = 1.0f / (1.0f + PFX##_exp(-x));                                                    \
+                y[i] = x * sg * u[i];                                                                        \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+ELEMENTWISE(portable, )
+#if defined(__x86_64__)
+ELEMENTWISE(avx2, __attribute__((target("avx2,fma"))))
+ELEMENTWISE(avx512, __attribute__((target("avx512f,avx2,fma"))))
 #endif
 
 // MARK: the choice, made once
 typedef void (*mm_f32)(float *, const float *, const float *, long, long, long, long, long, long);
 typedef void (*mm_bf16)(float *, const float *, const uint16_t *, long, long, long, long, long, long);
-static struct { const char *name; mm_f32 tree, sum; mm_bf16 treebf; } family;
+typedef void (*ew_swiglu)(float *, const float *, long, long, long);
+static struct { const char *name; mm_f32 tree, sum; mm_bf16 treebf; ew_swiglu swiglu; } family;
 
 static int choose(const char *want) {
     family.name = "portable";
     family.tree = portable_matmul_tree_float;
     family.sum = portable_matmul_sum_float;
     family.treebf = portable_matmul_tree_uint16_t;
+    family.swiglu = portable_swiglu;
 #if defined(__x86_64__)
     __builtin_cpu_init();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -154,11 +219,13 @@ static int choose(const char *want) {
         family.tree = avx512_matmul_tree_float;
         family.sum = avx512_matmul_sum_float;
         family.treebf = avx512_matmul_tree_uint16_t;
+        family.swiglu = avx512_swiglu;
     } else if (avx2) {
         family.name = "avx2";
         family.tree = avx2_matmul_tree_float;
         family.sum = avx2_matmul_sum_float;
         family.treebf = avx2_matmul_tree_uint16_t;
+        family.swiglu = avx2_swiglu;
     }
 #endif
     return want == NULL || strcmp(want, family.name) == 0;
@@ -175,6 +242,8 @@ void st_matmul_sum_f32(float *out, const float *inp, const float *w, long r0, lo
                        long C, long OC) { family.sum(out, inp, w, r0, r1, c0, c1, C, OC); }
 void st_matmul_tree_bf16(float *out, const float *inp, const uint16_t *w, long r0, long r1, long c0, long c1,
                          long C, long OC) { family.treebf(out, inp, w, r0, r1, c0, c1, C, OC); }
+
+void st_swiglu_forward(float *out, const float *gu, long r0, long r1, long I) { family.swiglu(out, gu, r0, r1, I); }
 
 void st_f32_to_bf16(uint16_t *dst, const float *src, long n) {
     for (long i = 0; i < n; i++) {

@@ -2,6 +2,7 @@
 //   FN(name)        the function name for this family
 //   TGT             the function attribute (target("...")) or nothing
 //   V, VZERO(), VLOAD(p), VLOADBF(p), VFMA(acc, a, b)   a 16-lane f32 vector and its operations
+//   VTREE4(a,b,c,d,t)  t[0..3] = VTREE of a, b, c, d
 //   VTREE(v)        lanes reduced 16 -> 8 -> 4 -> 2 -> 1:  a[i] = v[i] + v[i+8]; b[i] = a[i] + a[i+4];
 //                   c[i] = b[i] + b[i+2]; c[0] + c[1]
 //   VSTORE(p, v)    16 floats to p
@@ -17,11 +18,24 @@
 TAIL_TREE(float, F32ID)
 TAIL_TREE(uint16_t, BF16TOF32)
 
-TGT static inline float FN(finish_tree_float)(V a, const float *x, const float *w, long C16, long C) {
-    return VTREE(a) + FN(tail_tree_float)(x, w, C16, C);
+// One row's four outputs of a tile (the first nj stored): the four trees (VTREE4), then each tail added.
+TGT static inline void FN(finish4_tree_float)(float *y, V a0, V a1, V a2, V a3, const float *x, const float *w0,
+        const float *w1, const float *w2, const float *w3, long nj, long C16, long C) {
+    float t[4];
+    VTREE4(a0, a1, a2, a3, t);
+    y[0] = t[0] + FN(tail_tree_float)(x, w0, C16, C);
+    if (nj > 1) y[1] = t[1] + FN(tail_tree_float)(x, w1, C16, C);
+    if (nj > 2) y[2] = t[2] + FN(tail_tree_float)(x, w2, C16, C);
+    if (nj > 3) y[3] = t[3] + FN(tail_tree_float)(x, w3, C16, C);
 }
-TGT static inline float FN(finish_tree_uint16_t)(V a, const float *x, const uint16_t *w, long C16, long C) {
-    return VTREE(a) + FN(tail_tree_uint16_t)(x, w, C16, C);
+TGT static inline void FN(finish4_tree_uint16_t)(float *y, V a0, V a1, V a2, V a3, const float *x,
+        const uint16_t *w0, const uint16_t *w1, const uint16_t *w2, const uint16_t *w3, long nj, long C16, long C) {
+    float t[4];
+    VTREE4(a0, a1, a2, a3, t);
+    y[0] = t[0] + FN(tail_tree_uint16_t)(x, w0, C16, C);
+    if (nj > 1) y[1] = t[1] + FN(tail_tree_uint16_t)(x, w1, C16, C);
+    if (nj > 2) y[2] = t[2] + FN(tail_tree_uint16_t)(x, w2, C16, C);
+    if (nj > 3) y[3] = t[3] + FN(tail_tree_uint16_t)(x, w3, C16, C);
 }
 TGT static inline float FN(finish_sum_float)(V a, const float *x, const float *w, long C16, long C) {
     float l[16];
@@ -30,6 +44,13 @@ TGT static inline float FN(finish_sum_float)(V a, const float *x, const float *w
     for (int i = 1; i < 16; i++) s += l[i];
     for (long c = C16; c < C; c++) s += x[c] * w[c];   // not contracted: this file has fp contract off
     return s;
+}
+TGT static inline void FN(finish4_sum_float)(float *y, V a0, V a1, V a2, V a3, const float *x, const float *w0,
+        const float *w1, const float *w2, const float *w3, long nj, long C16, long C) {
+    y[0] = FN(finish_sum_float)(a0, x, w0, C16, C);
+    if (nj > 1) y[1] = FN(finish_sum_float)(a1, x, w1, C16, C);
+    if (nj > 2) y[2] = FN(finish_sum_float)(a2, x, w2, C16, C);
+    if (nj > 3) y[3] = FN(finish_sum_float)(a3, x, w3, C16, C);
 }
 
 // A tile: `rows` (1 to 4) rows of x times 4 weight rows; stores nj of the 4 columns. ROWS is a constant in
@@ -54,17 +75,10 @@ TGT static inline float FN(finish_sum_float)(V a, const float *x, const float *w
             if (ROWS > 3) { v = VLOAD(x3 + c);                                                                \
             a30 = VFMA(a30, v, u0); a31 = VFMA(a31, v, u1); a32 = VFMA(a32, v, u2); a33 = VFMA(a33, v, u3); } \
         }                                                                                                     \
-        for (int r = 0; r < ROWS; r++) {  /* unrolled: ROWS is a constant */                                \
-            const float *x = x0 + r * C; float *yr = y + r * OC;                                              \
-            V b0 = r == 0 ? a00 : r == 1 ? a10 : r == 2 ? a20 : a30;                                          \
-            V b1 = r == 0 ? a01 : r == 1 ? a11 : r == 2 ? a21 : a31;                                          \
-            V b2 = r == 0 ? a02 : r == 1 ? a12 : r == 2 ? a22 : a32;                                          \
-            V b3 = r == 0 ? a03 : r == 1 ? a13 : r == 2 ? a23 : a33;                                          \
-            yr[0] = FN(finish_##ORDER##_##WT)(b0, x, w0, C16, C);                                             \
-            if (nj > 1) yr[1] = FN(finish_##ORDER##_##WT)(b1, x, w1, C16, C);                                 \
-            if (nj > 2) yr[2] = FN(finish_##ORDER##_##WT)(b2, x, w2, C16, C);                                 \
-            if (nj > 3) yr[3] = FN(finish_##ORDER##_##WT)(b3, x, w3, C16, C);                                 \
-        }                                                                                                     \
+        FN(finish4_##ORDER##_##WT)(y, a00, a01, a02, a03, x0, w0, w1, w2, w3, nj, C16, C);                   \
+        if (ROWS > 1) FN(finish4_##ORDER##_##WT)(y + OC, a10, a11, a12, a13, x1, w0, w1, w2, w3, nj, C16, C);  \
+        if (ROWS > 2) FN(finish4_##ORDER##_##WT)(y + 2 * OC, a20, a21, a22, a23, x2, w0, w1, w2, w3, nj, C16, C); \
+        if (ROWS > 3) FN(finish4_##ORDER##_##WT)(y + 3 * OC, a30, a31, a32, a33, x3, w0, w1, w2, w3, nj, C16, C); \
     }
 
 // The block: columns c0..<c1 in groups of 4 (the last group repeats its last column in the spare lanes:

@@ -164,3 +164,26 @@ final class KernelFamilyTests: XCTestCase {
         XCTAssertTrue(nan.allSatisfy { Float(bitPattern: UInt32($0) << 16).isNaN })
     }
 }
+
+extension KernelFamilyTests {
+    /// swigluForward (C, every family) equals the Swift vexp/vsigmoid arithmetic it replaced, bit for bit,
+    /// over the whole range of the exp clamp.
+    func testSwigluEqualsSwiftArithmetic() {
+        var g = SplitMix(seed: 13)
+        let N = 3, I = 77
+        let gu = (0..<N * 2 * I).map { i in i % 7 == 0 ? g.float() * 240 : g.float() * 16 }
+        var want = [Float](repeating: 0, count: N * I)
+        for n in 0..<N {
+            for i in 0..<I {
+                let x = F16(repeating: gu[n * 2 * I + i]), u = F16(repeating: gu[n * 2 * I + I + i])
+                want[n * I + i] = (x * vsigmoid(x) * u)[0]
+            }
+        }
+        for family in ["avx512", "avx2", "portable"] {
+            guard selectKernelFamily(family) else { continue }
+            var out = [Float](repeating: .nan, count: N * I)
+            swigluForward(&out, gu, N, I)
+            XCTAssertEqual(out.map(\.bitPattern), want.map(\.bitPattern), family)
+        }
+    }
+}

@@ -20,6 +20,9 @@ void st_matmul_sum_f32(float *out, const float *inp, const float *w, long r0, lo
 // result equals st_matmul_tree_f32 on the widened weights, bit for bit.
 void st_matmul_tree_bf16(float *out, const float *inp, const uint16_t *w, long r0, long r1, long c0, long c1,
                          long C, long OC);
+// SwiGLU of rows r0..<r1: out (N, I) = silu(gate) * up, gu (N, 2I) holding [gate | up] per row, with the
+// arithmetic of Tensor's Swift vexp and vsigmoid lane for lane (same bits).
+void st_swiglu_forward(float *out, const float *gu, long r0, long r1, long I);
 // dst[i] = src[i] rounded to bfloat16 (to nearest, ties to even; NaN stays NaN), as its high 16 bits.
 void st_f32_to_bf16(uint16_t *dst, const float *src, long n);
 
