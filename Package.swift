@@ -60,7 +60,10 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         // Tensors, kernels (forward + backward), optimizer: llm.c-style free functions over raw buffers.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        // The hot inference kernels in C, one variant per instruction set (AVX-512, AVX2, portable) chosen at run
+        // time, all giving the same bits: fast under a plain `swift build`, which passes no CPU flags.
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fast),
         // The Llama-family model (Llama, Mistral, Qwen2, Qwen3: Architecture.swift): config.json, weights (safetensors,
         // sharded, GGUF), its tokenizer (st's byte one, tokenizer.json or a GGUF's), training step, KV-cache inference.
         .target(name: "Model", dependencies: ["Base", "Tensor", "CBLAS", "Tokenizers", "ChatTemplate", "Weights"], swiftSettings: fast),

@@ -8,12 +8,23 @@
 // bitwise the same whatever else shares the call, which st-sample needs for identical samples at any --batch.
 // A call whose token set never varies (one prompt's prefill, in fixed chunks) may pass exact: false and use
 // the faster BLAS path.
+// With `weights: .bf16` every parameter of the model is rounded to bfloat16 in place (to nearest, ties to
+// even) and the row-independent matmuls read a bf16 copy, half the bytes a decode step streams; arithmetic
+// stays f32, so the results are bitwise those of .f32 on the rounded model.
 import CBLAS
 import Foundation
 import Tensor
 
+/// How the decoder holds the weights its matmuls read.
+public enum WeightPrecision: String, CaseIterable, Sendable {
+    case f32, bf16
+}
+
 public final class LlamaDecoder {
     public let model: LlamaModel
+    public let weights: WeightPrecision
+    /// The parameters in bfloat16, laid out as model.params (.bf16 only).
+    let bf16: UnsafeMutablePointer<UInt16>?
     /// Number of sequences the cache holds, and positions per sequence.
     public let slots: Int, maxLen: Int
     /// Most tokens one forward call may take.
@@ -25,9 +36,18 @@ public final class LlamaDecoder {
     let pos: UnsafeMutablePointer<Int32>, slot: UnsafeMutablePointer<Int32>, end: UnsafeMutablePointer<Int32>
     let rstd: UnsafeMutablePointer<Float>, qkRstd: UnsafeMutablePointer<Float>
 
-    public init(model: LlamaModel, slots: Int, maxLen: Int? = nil, maxTokens: Int = 512) {
+    public init(model: LlamaModel, slots: Int, maxLen: Int? = nil, maxTokens: Int = 512, weights: WeightPrecision = .f32) {
         let c = model.config
-        self.model = model; self.slots = slots; self.maxTokens = maxTokens
+        self.model = model; self.slots = slots; self.maxTokens = maxTokens; self.weights = weights
+        if weights == .bf16 {
+            let n = model.params.count, p = model.params.ptr
+            let h = UnsafeMutablePointer<UInt16>.allocate(capacity: n)
+            roundToBF16(h, p, n)
+            for i in 0..<n { p[i] = Float(bitPattern: UInt32(h[i]) << 16) }   // every other use sees the same weights
+            bf16 = h
+        } else {
+            bf16 = nil
+        }
         self.maxLen = min(maxLen ?? c.maxPositions, c.maxPositions)
         layerCache = 2 * slots * c.numKVHeads * self.maxLen * c.headDim
         cache = FloatBuffer(count: c.numLayers * layerCache, hugePages: false)   // touched only where used
@@ -46,7 +66,7 @@ public final class LlamaDecoder {
         rstd = .allocate(capacity: n)
         qkRstd = .allocate(capacity: n * (c.numHeads + c.numKVHeads))
     }
-    deinit { pos.deallocate(); slot.deallocate(); end.deallocate(); rstd.deallocate(); qkRstd.deallocate() }
+    deinit { bf16?.deallocate(); pos.deallocate(); slot.deallocate(); end.deallocate(); rstd.deallocate(); qkRstd.deallocate() }
 
     @inline(__always) func w(_ o: Int) -> UnsafeMutablePointer<Float> { work.ptr + o }
 
@@ -69,7 +89,16 @@ public final class LlamaDecoder {
             guard e > 0 && Int(e) <= maxLen else { throw ModelError("decoder: kvEnd \(e) outside 1...\(maxLen)") }
             pos[i] = ps[i]; slot[i] = sl[i]; end[i] = e
         }
-        let mm: MatmulStep = exact ? rowIndependentMatmul : { matmulForward($0, $1, $2, nil, $3, $4, $5) }
+        let mm: MatmulStep
+        if !exact {
+            mm = { matmulForward($0, $1, $2, nil, $3, $4, $5) }
+        } else if let h = bf16 {
+            // a weight pointer into model.params names the same offset of the bf16 copy
+            let base = UnsafePointer(model.params.ptr)
+            mm = { rowIndependentMatmulBF16($0, $1, h + ($2 - base), $3, $4, $5) }
+        } else {
+            mm = rowIndependentMatmul
+        }
         // one set of activations, in place (Layer.swift)
         let b = LayerBuffers(x: w(x), xn1: w(xn), rstd1: rstd, qkv: w(qkv), ao: w(ao), proj: w(xn), x2: w(x),
                              xn2: w(xn), rstd2: rstd, gu: w(gu), h: w(hh), mlp: w(xn), out: w(x),

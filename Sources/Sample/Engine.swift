@@ -39,8 +39,13 @@ public struct SampleOptions {
     /// The rendered prompt is the user message of a conversation rendered with the model's chat template
     /// (after the method's system message, if any) and the generation prompt.
     public var chat = false
+    /// The precision the decoder's matmuls read the weights in (LlamaDecoder: .bf16 rounds every parameter).
+    public var weights: WeightPrecision = .f32
     public init() {}
 }
+
+/// Model's WeightPrecision, for the tools that import Sample only.
+public typealias WeightPrecision = Model.WeightPrecision
 
 /// One (problem, method) prompt and the state of its samples.
 final class PromptJob {
@@ -301,7 +306,8 @@ public final class SampleEngine {
         promptSlots = min(16, max(2, options.batch))
         // a forward call takes a decode step, a group of short prompts, or a whole prefix-LM prompt
         decoder = LlamaDecoder(model: model, slots: options.batch + promptSlots, maxLen: c.maxPositions,
-                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : Prefill.groupTokens))
+                               maxTokens: max(options.batch, options.prefixLM ? c.maxPositions : Prefill.groupTokens),
+                               weights: options.weights)
         let perLayer = Double(c.hiddenSize * c.qkvSize + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize)
         flopsPerToken = 2 * (Double(c.numLayers) * perLayer + Double(c.hiddenSize * c.vocabSize))
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)

@@ -3,6 +3,7 @@
 // the gradients they are given (`+=`), so a buffer used twice (tied embeddings, residuals) needs no copy.
 // Every pair is checked against finite differences in double precision (Tests/TensorTests).
 import CBLAS
+import CKernels
 import Foundation
 
 public typealias FPtr = UnsafeMutablePointer<Float>
@@ -446,16 +447,10 @@ public func geluBackward(_ dinp: FPtr, _ dout: CFPtr, _ inp: CFPtr, _ n: Int) {
 }
 
 /// SwiGLU: out (N,I) = silu(gu[:, :I]) * gu[:, I:]   where gu (N,2I) holds [gate | up] per row
+/// (in C, Sources/CKernels: vexp and vsigmoid's arithmetic lane for lane, fast under any build flags)
 public func swigluForward(_ out: FPtr, _ gu: CFPtr, _ N: Int, _ I: Int) {
     let o = SendablePointer(out)
-    parallelFor(N, grain: rowGrain(I * 8)) { r in
-        for n in r {
-            let g = gu + n * 2 * I, u = g + I, y = o.p + n * I
-            var i = 0
-            while i + 16 <= I { let x = load16(g + i); store16(y + i, x * vsigmoid(x) * load16(u + i)); i += 16 }
-            while i < I { let x = g[i]; y[i] = x / (1 + expScalar(-x)) * u[i]; i += 1 }
-        }
-    }
+    parallelFor(N, grain: rowGrain(I * 8)) { r in st_swiglu_forward(o.p, gu, r.lowerBound, r.upperBound, I) }
 }
 
 /// dgu (N,2I) += d/d[gate|up] of SwiGLU given dout (N,I)   (overwrite: = instead of +=)

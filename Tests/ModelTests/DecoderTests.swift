@@ -18,6 +18,30 @@ final class DecoderTests: XCTestCase {
         return Array(UnsafeBufferPointer(start: tr.logitsPointer, count: tok.count * m.config.vocabSize))
     }
 
+    /// --dtype bf16: the decoder rounds every parameter to bf16 in place and its matmuls read the bf16 copy;
+    /// its logits are bitwise those of an f32 decoder on a model rounded the same way, and within bf16
+    /// rounding of the unrounded model's.
+    func testBF16WeightsEqualF32OnRoundedWeights() throws {
+        let orig = model(), rounded = model(), n = orig.params.count, V = orig.config.vocabSize
+        for i in 0..<n {
+            var h: UInt16 = 0
+            var f = rounded.params.ptr[i]
+            roundToBF16(&h, &f, 1)
+            rounded.params.ptr[i] = Float(bitPattern: UInt32(h) << 16)
+        }
+        let bf = model()
+        let dbf = LlamaDecoder(model: bf, slots: 2, maxTokens: 8, weights: .bf16)
+        for i in 0..<n { XCTAssertEqual(bf.params.ptr[i].bitPattern, rounded.params.ptr[i].bitPattern) }
+        let d32 = LlamaDecoder(model: rounded, slots: 2, maxTokens: 8), d0 = LlamaDecoder(model: orig, slots: 2, maxTokens: 8)
+        let tok: [Int32] = [3, 1, 4, 1, 5], sl = [Int32](repeating: 1, count: 5), ps = (0..<5).map(Int32.init)
+        let a = Array(UnsafeBufferPointer(start: try dbf.forward(tokens: tok, slots: sl, positions: ps), count: 5 * V))
+        let b = Array(UnsafeBufferPointer(start: try d32.forward(tokens: tok, slots: sl, positions: ps), count: 5 * V))
+        let c = Array(UnsafeBufferPointer(start: try d0.forward(tokens: tok, slots: sl, positions: ps), count: 5 * V))
+        XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern))
+        XCTAssertNotEqual(a, c)
+        for i in 0..<a.count { XCTAssertEqual(a[i], c[i], accuracy: 0.05 * (1 + abs(c[i]))) }
+    }
+
     func testPrefillAndStepsMatchFullForward() throws {
         let m = model(), V = m.config.vocabSize
         let tok: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3]

@@ -28,4 +28,15 @@ if grep -qw avx512f /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
   cmp m2/model.safetensors m3/model.safetensors || die "OPENBLAS_CORETYPE=SkylakeX changed st-train's bytes"
   ! cmp -s m2/model.safetensors m4/model.safetensors || die "ST_OPENBLAS_CORETYPE=Haswell was ignored"
 fi
+# --dtype bf16 and f32: the same bytes for any --batch, --threads and kernel family (ST_KERNELS)
+expect_error 64 "--dtype takes f32 or bf16, got 'f16'" st-sample p.jsonl --model "$M" --method raw --dtype f16
+sb() { st-sample p.jsonl --model "$M" --method raw -n 2 --temperature 1 --max-tokens 12 --seed 3 --dtype "$@"; }
+sb bf16 --batch 5 --threads 2 -o h1.jsonl
+sb bf16 --batch 1 --threads 1 -o h2.jsonl
+ST_KERNELS=avx2 sb bf16 --batch 3 -o h3.jsonl
+ST_KERNELS=portable sb bf16 --batch 2 -o h4.jsonl
+ST_KERNELS=portable sb f32 --batch 2 -o f1.jsonl
+sb f32 --batch 5 -o f2.jsonl
+for f in h2 h3 h4; do cmp h1.jsonl $f.jsonl || die "--dtype bf16: $f.jsonl differs from h1.jsonl"; done
+cmp f1.jsonl f2.jsonl || die "--dtype f32: the portable kernels changed the bytes"
 echo ok
