@@ -210,11 +210,12 @@ struct Prefill {
             sl += [Int32](repeating: Int32(j.promptSlot!), count: j.tokens.count)
             ps += (0..<j.tokens.count).map { Int32($0) }
         }
-        let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps)
-        var row = 0
-        for j in short {
-            row += j.tokens.count
-            setFirstLogits(j, logits, row: row - 1)
+        // only each prompt's last logits: its first sampled token's
+        var lastRows: [Int] = [], row = 0
+        for j in short { row += j.tokens.count; lastRows.append(row - 1) }
+        let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps, logitRows: lastRows)
+        for (i, j) in short.enumerated() {
+            setFirstLogits(j, logits, row: i)
             j.prefillFlops = causalPrefillFlops(j.tokens.count)
         }
         stats.prefillTokens += toks.count
@@ -240,8 +241,10 @@ struct Prefill {
         while start < job.tokens.count {
             let end = min(job.tokens.count, start + chunkSize)
             let chunk = Array(job.tokens[start..<end])
+            // the chunks before the last need no logits
             last = try decoder.forward(tokens: chunk, slots: [Int32](repeating: Int32(slot), count: chunk.count),
-                                       positions: (start..<end).map { Int32($0) }, exact: false)
+                                       positions: (start..<end).map { Int32($0) }, exact: false,
+                                       logitRows: end < job.tokens.count ? [] : nil)
             start = end
         }
         let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
@@ -315,8 +318,20 @@ public final class SampleEngine {
         let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         // a .gguf file is its own weights
         let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
-        guard let data = FileManager.default.contents(atPath: weights) else { return name }
-        let h = Hash128(data)
+        // hashed from a read-only mapping of the file: no copy of the weights into memory
+        let fd = open(weights, O_RDONLY)
+        guard fd >= 0 else { return name }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return name }
+        let size = Int(st.st_size)
+        let h: Hash128
+        if size == 0 { h = Hash128([UInt8]()) } else {
+            guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else { return name }
+            defer { munmap(m, size) }
+            _ = madvise(m, size, MADV_SEQUENTIAL)
+            h = Hash128(UnsafeRawBufferPointer(start: m, count: size))
+        }
         return name + "@" + String(String(h.a, radix: 16).suffix(12))
     }
 
