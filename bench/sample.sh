@@ -2,7 +2,8 @@
 # st-sample speed: config M of the tensor library (hidden 384, 6 layers, 6 heads, intermediate
 # 1024, byte vocabulary), 32 sequences x 128 new tokens after 64-token prompts, beside a straightforward
 # PyTorch key-value-cache loop on the same model directory in the same run (bench/sample_ref.py, when
-# TORCH_PYTHON can import torch and transformers). Also single-sequence latency. Prints Markdown.
+# TORCH_PYTHON can import torch and transformers). Also single-sequence latency. Then the same on the real
+# model, SmolLM2-135M-Instruct (below; SMOLLM2_ONLY=1 runs only that part). Prints Markdown.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${ST_BIN:-$root/.build/release}
@@ -11,6 +12,12 @@ out=$root/bench/out/sample
 mkdir -p "$out"
 threads=$(nproc)
 new=128
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+timeit() {  # seconds of one run of "$@"
+  local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
+}
+# SMOLLM2_ONLY=1 runs only the SmolLM2 rows
+if [ "${SMOLLM2_ONLY:-0}" = 0 ]; then
 if [ ! -d "$out/model-M" ]; then
   echo '{"text":"warm-up"}' > "$out/one.jsonl"
   "$bin/st-train" "$out/one.jsonl" --hidden 384 --layers 6 --heads 6 --intermediate 1024 --context 256 \
@@ -20,10 +27,6 @@ fi
 for i in $(seq 0 31); do printf '{"id":"b%02d","prompt":"%s"}\n' "$i" "$(printf 'Question %02d: what is the sum of the numbers from one up to ten?' "$i" | head -c 63)"; done > "$out/prompts.jsonl"
 head -1 "$out/prompts.jsonl" > "$out/prompt1.jsonl"
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-timeit() {  # seconds of one run of "$@"
-  local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
-}
 # each batch run gives its whole-process time and, with -v, its generation rate (prefill + decode, the span
 # the reference times: no process start, model load or output)
 batch_runs=$(for _ in 1 2 3; do
@@ -67,6 +70,7 @@ awk -v t="$toks" -v b="$batch_s" -v g="$gen_rate" -v s="$single_s" -v n=$new -v 
   }
 }'
 [ -n "$ref" ] && echo && echo "- reference: $ref"
+fi
 
 # --- SmolLM2-135M-Instruct (the real model, from its Q4_1 GGUF; make models puts it in .cache/models) -------
 # The same shape at real size: 32 prompts of 64 tokens (SmolLM2's tokenizer, no <bos>), 128 new tokens, beside
