@@ -106,9 +106,10 @@ public final class LlamaDecoder {
         let aop = SendablePointer(ao), scp = SendablePointer(w(scores))
         let slotp = UnsafePointer(slot), endp = UnsafePointer(end), posp = UnsafePointer(pos)
         let window = c.slidingWindow ?? Int.max
-        let tasks = min(LlamaDecoder.scoreRows, n * H)
-        parallelChunks(tasks) { task in
-            for ih in stride(from: task, to: n * H, by: tasks) {
+        // contiguous runs of (token, head): a token's G heads of one KV head read its cache back to back
+        let pairs = n * H, per = (pairs + LlamaDecoder.scoreRows - 1) / LlamaDecoder.scoreRows
+        parallelChunks((pairs + per - 1) / per) { task in
+            for ih in task * per ..< min(pairs, (task + 1) * per) {
                 let i = ih / H, h = ih % H, kvh = h / G
                 let q = qkv + i * QKV + h * D
                 // a sliding window starts at pos - window + 1 (Mistral); otherwise at 0
