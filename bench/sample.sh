@@ -11,7 +11,7 @@ py=${TORCH_PYTHON:-python3}
 out=$root/bench/out/sample
 mkdir -p "$out"
 threads=$(nproc)
-new=128
+new=${SAMPLE_NEW:-128}   # SAMPLE_NEW=N: a shorter run (checking the script)
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 timeit() {  # seconds of one run of "$@"
   local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
@@ -85,6 +85,7 @@ gguf=${ST_SMOLLM2_GGUF:-$root/.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf}
 [ -f "$gguf" ] || { echo; echo "(SmolLM2 rows skipped: no $gguf; make models fetches it)"; exit 0; }
 for i in $(seq 0 31); do printf '{"id":"q%02d","prompt":"Question %02d: A farmer has 17 sheep, 23 cows and 12 horses on his farm. He sells a third of the cows, buys twice as many goats as horses, and gives away 5 sheep. How many animals does the farmer have now? Show your reasoning step by step"}\n' "$i" "$i"; done > "$out/smol-prompts.jsonl"
 head -1 "$out/smol-prompts.jsonl" > "$out/smol-prompt1.jsonl"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 smol() {  # st-sample on the GGUF; prints "wall_s generation_tok/s prefill_tokens prefill_s decode_ms_per_step"
   local s e; s=$(date +%s.%N)
   "$bin/st-sample" "$@" --model "$gguf" --method raw -n 1 --max-tokens $new --ignore-eos --temperature 1 --seed 1 -v \
@@ -107,7 +108,7 @@ echo
 echo "## st-sample on SmolLM2-135M-Instruct"
 echo
 echo "- model: $(basename "$gguf") (st dequantizes to f32 on load); prompts of $ptoks tokens, 32 sequences x $new new"
-echo "  tokens, temperature 1, --ignore-eos; st-sample medians of 3 runs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  tokens, temperature 1, --ignore-eos; st-sample medians of 3 runs; load average at start: $load0"
 echo
 echo "| | st-sample | transformers generate (f32) | llama.cpp F32 | llama.cpp BF16 |"
 echo "|---|---:|---:|---:|---:|"
