@@ -136,7 +136,7 @@ awk -v sb="$st_b" -v sg="$st_g" -v s1="$st_1" -v pp="$st_pp" -v load="$load" \
 BEGIN {
   printf "| 32 sequences: tokens/s, whole process | %.0f | | | |\n", sb
   printf "| 32 sequences: tokens/s, generation (prefill + decode) | %.0f | %s | %s | %s |\n", sg, f(rb, "%.0f"), f(fb, "%.0f"), f(bb, "%.0f")
-  printf "| 1 sequence: ms per token (decode step) | %.2f | %s | %s | %s |\n", s1, f(r1, "%.2f"), f(f1, "%.2f"), f(b1, "%.2f")
+  printf "| 1 sequence: ms per token (decode step; transformers: generate time / new tokens) | %.2f | %s | %s | %s |\n", s1, f(r1, "%.2f"), f(f1, "%.2f"), f(b1, "%.2f")
   printf "| prefill: prompt tokens/s | %.0f | %s | %s | %s |\n", pp, f(rpp, "%.0f"), f(fpp, "%.0f"), f(bpp, "%.0f")
   printf "| load + 1 token, whole process: s | %.2f | %s (load only) | | |\n", load, f(rl, "%.2f")
 }'
