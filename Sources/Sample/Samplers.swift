@@ -12,7 +12,7 @@
 // Computed without ordering the whole vocabulary (perf at a 49,152-token vocabulary: the full sort was a
 // quarter of a decode step): since e_0 = 1, every running sum is ≥ 1, and a term below 2^-53 (l - max < -37.5)
 // added to it rounds away. So S over the candidates equals S over the "near" ones (l - max ≥ -37.5) alone, and
-// only those are keyed and sorted (Candidates in CandidateOrder.swift: integer keys, radix sort); top-k selects
+// only those are keyed and sorted (CandidateOrder.swift: integer keys, radix sort); top-k selects
 // its k first. A step that would have to look past the near candidates (a top-p nucleus or a min-p floor
 // reaching that far, or a u beyond their running sum — vanishingly rare) reruns the chain with every candidate
 // keyed, so the result is always the definition's. Tests/SampleTests/ReferenceSampler.swift is the definition
