@@ -36,6 +36,9 @@ public final class LlamaDecoder {
     let pos: UnsafeMutablePointer<Int32>, slot: UnsafeMutablePointer<Int32>, end: UnsafeMutablePointer<Int32>
     let rstd: UnsafeMutablePointer<Float>, qkRstd: UnsafeMutablePointer<Float>
 
+    /// Attention tasks running at once (each its own row of scores), whatever the thread count.
+    static let scoreRows = 64
+
     public init(model: LlamaModel, slots: Int, maxLen: Int? = nil, maxTokens: Int = 512, weights: WeightPrecision = .f32) {
         let c = model.config
         self.model = model; self.slots = slots; self.maxTokens = maxTokens; self.weights = weights
@@ -60,7 +63,9 @@ public final class LlamaDecoder {
         gu = l.add("gu", [n, 2 * c.intermediateSize]).offset
         hh = l.add("h", [n, c.intermediateSize]).offset
         logits = l.add("logits", [n, c.vocabSize]).offset
-        scores = l.add("scores", [n * c.numHeads, self.maxLen]).offset
+        // attention scores: one row per concurrent task, not per (token, head) — rows 32 KB apart for an
+        // 8192-position model would have every 2 MB page of a 150 MB region faulted in and zeroed
+        scores = l.add("scores", [LlamaDecoder.scoreRows, self.maxLen]).offset
         work = l.allocate()
         pos = .allocate(capacity: n); slot = .allocate(capacity: n); end = .allocate(capacity: n)
         rstd = .allocate(capacity: n)
@@ -73,9 +78,10 @@ public final class LlamaDecoder {
     /// Run the model on `tokens`; token i goes to cache slot `slots[i]` at position `positions[i]` and attends
     /// to cache positions 0..<kvEnd[i] of its slot (default positions[i] + 1: causal; a prefix-LM prompt
     /// passes the prefix length for its prefix tokens). Returns logits (tokens.count, vocab), valid until the
-    /// next call.
+    /// next call; with `logitRows`, only those tokens' logits (row j for token logitRows[j]), the same values
+    /// on the exact path (its rows do not depend on each other).
     public func forward(tokens: [Int32], slots sl: [Int32], positions ps: [Int32], kvEnd ke: [Int32]? = nil,
-                        exact: Bool = true) throws -> UnsafePointer<Float> {
+                        exact: Bool = true, logitRows: [Int]? = nil) throws -> UnsafePointer<Float> {
         ensureBLAS()
         let c = model.config, n = tokens.count
         guard n > 0, n <= maxTokens, sl.count == n, ps.count == n, ke == nil || ke!.count == n else {
@@ -88,6 +94,9 @@ public final class LlamaDecoder {
             let e = ke?[i] ?? ps[i] + 1
             guard e > 0 && Int(e) <= maxLen else { throw ModelError("decoder: kvEnd \(e) outside 1...\(maxLen)") }
             pos[i] = ps[i]; slot[i] = sl[i]; end[i] = e
+        }
+        if let rows = logitRows, !rows.allSatisfy({ $0 >= 0 && $0 < n }) {
+            throw ModelError("decoder: logit rows must be tokens of the call (0..<\(n))")
         }
         let mm: MatmulStep
         if !exact {
@@ -105,7 +114,7 @@ public final class LlamaDecoder {
                              qkvRaw: w(qkv), qkRstd: qkRstd)
         tokens.withUnsafeBufferPointer { tp in
             modelForward(model, tp.baseAddress!, pos, n, { _ in b }, xf: w(xn), rstdf: rstd, logits: w(logits),
-                         matmul: mm, attention: { l, ao, qkv in cachedAttentionStep(l, ao, qkv, n) })
+                         matmul: mm, attention: { l, ao, qkv in cachedAttentionStep(l, ao, qkv, n) }, headRows: logitRows)
         }
         return UnsafePointer(w(logits))
     }
@@ -126,15 +135,17 @@ public final class LlamaDecoder {
         let aop = SendablePointer(ao), scp = SendablePointer(w(scores))
         let slotp = UnsafePointer(slot), endp = UnsafePointer(end), posp = UnsafePointer(pos)
         let window = c.slidingWindow ?? Int.max
-        parallelFor(n * H, grain: 4) { r in
-            for ih in r {
+        // contiguous runs of (token, head): a token's G heads of one KV head read its cache back to back
+        let pairs = n * H, per = (pairs + LlamaDecoder.scoreRows - 1) / LlamaDecoder.scoreRows
+        parallelChunks((pairs + per - 1) / per) { task in
+            for ih in task * per ..< min(pairs, (task + 1) * per) {
                 let i = ih / H, h = ih % H, kvh = h / G
                 let q = qkv + i * QKV + h * D
                 // a sliding window starts at pos - window + 1 (Mistral); otherwise at 0
                 let start = window == Int.max ? 0 : max(0, Int(posp[i]) - window + 1)
                 let base = (Int(slotp[i]) * KV + kvh) * L * D + start * D
                 cachedAttention(aop.p + i * H * D + h * D, q, kc + base, vc + base, Int(endp[i]) - start, D, scale,
-                                scp.p + ih * L)
+                                scp.p + task * L)
             }
         }
     }

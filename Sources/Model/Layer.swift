@@ -39,15 +39,23 @@ typealias AttentionStep = (_ layer: Int, _ ao: FPtr, _ qkv: CFPtr) -> Void
 /// is normed.
 func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: Int,
                   _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr,
-                  matmul: MatmulStep, attention: AttentionStep) {
+                  matmul: MatmulStep, attention: AttentionStep, headRows: [Int]? = nil) {
     let c = model.config, C = c.hiddenSize, eps = Float(c.rmsNormEps)
     let p = model.params.ptr
     embeddingForward(buffers(0).x, tokens, p + model.embed, n, C)
     for l in 0..<c.numLayers {
         layerForward(model, l, buffers(l), positions, n, matmul: matmul, attention: attention)
     }
-    rmsnormForward(xf, rstdf, buffers(c.numLayers - 1).out, p + model.finalNorm, n, C, eps)
-    matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize)
+    let last = buffers(c.numLayers - 1).out
+    guard let rows = headRows else {
+        rmsnormForward(xf, rstdf, last, p + model.finalNorm, n, C, eps)
+        matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize)
+        return
+    }
+    // only these tokens' logits (a prefill needs each prompt's last; the head is a fifth of a 135M model's
+    // multiplies): their rows normed one by one into xf, row j for token rows[j]
+    for (j, r) in rows.enumerated() { rmsnormForward(xf + j * C, rstdf + j, last + r * C, p + model.finalNorm, 1, C, eps) }
+    if !rows.isEmpty { matmul(logits, xf, p + model.lmHead, rows.count, C, c.vocabSize) }
 }
 
 /// Layer l's forward over n tokens (the steps in the header).

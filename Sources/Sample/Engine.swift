@@ -215,11 +215,12 @@ struct Prefill {
             sl += [Int32](repeating: Int32(j.promptSlot!), count: j.tokens.count)
             ps += (0..<j.tokens.count).map { Int32($0) }
         }
-        let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps)
-        var row = 0
-        for j in short {
-            row += j.tokens.count
-            setFirstLogits(j, logits, row: row - 1)
+        // only each prompt's last logits: its first sampled token's
+        var lastRows: [Int] = [], row = 0
+        for j in short { row += j.tokens.count; lastRows.append(row - 1) }
+        let logits = try decoder.forward(tokens: toks, slots: sl, positions: ps, logitRows: lastRows)
+        for (i, j) in short.enumerated() {
+            setFirstLogits(j, logits, row: i)
             j.prefillFlops = causalPrefillFlops(j.tokens.count)
         }
         stats.prefillTokens += toks.count
@@ -245,8 +246,10 @@ struct Prefill {
         while start < job.tokens.count {
             let end = min(job.tokens.count, start + chunkSize)
             let chunk = Array(job.tokens[start..<end])
+            // the chunks before the last need no logits
             last = try decoder.forward(tokens: chunk, slots: [Int32](repeating: Int32(slot), count: chunk.count),
-                                       positions: (start..<end).map { Int32($0) }, exact: false)
+                                       positions: (start..<end).map { Int32($0) }, exact: false,
+                                       logitRows: end < job.tokens.count ? [] : nil)
             start = end
         }
         let rows = job.tokens.count - (job.tokens.count - 1) / chunkSize * chunkSize
@@ -321,8 +324,20 @@ public final class SampleEngine {
         let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         // a .gguf file is its own weights
         let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
-        guard let data = FileManager.default.contents(atPath: weights) else { return name }
-        let h = Hash128(data)
+        // hashed from a read-only mapping of the file: no copy of the weights into memory
+        let fd = open(weights, O_RDONLY)
+        guard fd >= 0 else { return name }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return name }
+        let size = Int(st.st_size)
+        let h: Hash128
+        if size == 0 { h = Hash128([UInt8]()) } else {
+            guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else { return name }
+            defer { munmap(m, size) }
+            _ = madvise(m, size, MADV_SEQUENTIAL)
+            h = Hash128(UnsafeRawBufferPointer(start: m, count: size))
+        }
         return name + "@" + String(String(h.a, radix: 16).suffix(12))
     }
 
@@ -400,16 +415,18 @@ public final class SampleEngine {
         let feed = ProblemFeed(reader: reader, existing: existing)
         let sched = Scheduler(decodeSlots: options.batch, promptSlots: promptSlots)
         let sampler = Sampler(options.settings)
+        // the sampler chain's room, one per sampling thread
+        let scratch = (0..<max(1, Threads.count)).map { _ in SamplerScratch(vocab: vocab) }
         var active: [Active] = []
         while true {
             try readPrompts(feed, into: sched)
-            try startSamples(sched, feed: feed, sampler: sampler, active: &active)
+            try startSamples(sched, feed: feed, sampler: sampler, scratch: scratch[0], active: &active)
             try sched.output.flush(to: writer)
             if active.isEmpty {
                 if sched.queue.isEmpty && feed.exhausted { break }
                 continue
             }
-            try decodeStep(&active, sched: sched, sampler: sampler)
+            try decodeStep(&active, sched: sched, sampler: sampler, scratch: scratch)
         }
         try sched.output.flush(to: writer)
         precondition(sched.output.isComplete, "sampling ended with unwritten samples")
@@ -456,7 +473,8 @@ public final class SampleEngine {
 
     /// Starts samples in free decode slots, prefilling prompts as they come up: a sample copies its prompt's
     /// prefix from the prompt slot and draws its first token from the prompt's last logits.
-    func startSamples(_ sched: Scheduler, feed: ProblemFeed, sampler: Sampler, active: inout [Active]) throws {
+    func startSamples(_ sched: Scheduler, feed: ProblemFeed, sampler: Sampler, scratch: SamplerScratch,
+                      active: inout [Active]) throws {
         while sched.hasFreeSlot, let job = sched.queue.first {
             if job.promptSlot == nil {
                 guard sched.hasFreePromptSlot else { break }
@@ -470,7 +488,7 @@ public final class SampleEngine {
                            rng: SampleEngine.stream(seed: options.seed, problem: job.problemID, method: job.method.name, sample: s),
                            position: job.tokens.count, flops: job.prefillFlops / Double(job.samples.count))
             if tokenizer.byte == nil { a.stream = tokenizer.tokenizer.streamingDecoder(skipSpecialTokens: true) }
-            let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng) }
+            let first = job.firstLogits.withUnsafeBufferPointer { sampler.next($0.baseAddress!, vocab: vocab, rng: &a.rng, scratch: scratch) }
             stats.generatedTokens += 1
             if job.started {
                 sched.retireHead()
@@ -486,17 +504,18 @@ public final class SampleEngine {
     }
 
     /// One decode step: a forward call over every active sample, a token drawn for each.
-    func decodeStep(_ active: inout [Active], sched: Scheduler, sampler: Sampler) throws {
+    func decodeStep(_ active: inout [Active], sched: Scheduler, sampler: Sampler, scratch: [SamplerScratch]) throws {
         let t0 = monotonicSeconds()
         defer { stats.decodeSteps += 1; stats.decodeSeconds += monotonicSeconds() - t0 }
         stats.generatedTokens += active.count
         let logits = try decoder.forward(tokens: active.map(\.pending), slots: active.map { Int32($0.slot) },
                                          positions: active.map { Int32($0.position) })
+        let drawn = draw(logits, &active, sampler: sampler, scratch: scratch)
         var still: [Active] = []
         for (i, var a) in active.enumerated() {
             a.flops += flopsPerToken + attentionFlopsPerPosition * Double(a.position + 1)
             a.position += 1
-            let t = sampler.next(logits + i * vocab, vocab: vocab, rng: &a.rng)
+            let t = drawn[i]
             if let reason = accept(&a, t) ?? (a.position >= decoder.maxLen ? "length" : nil) {
                 finish(a, reason: reason, sched); sched.releaseSlot(a.slot)
             } else {
@@ -505,6 +524,28 @@ public final class SampleEngine {
             }
         }
         active = still
+    }
+
+    /// Draws every active sample's next token from its row of `logits`, the samples spread over the threads: a
+    /// draw depends only on its row and its sample's own random stream, so the tokens are the same for any
+    /// thread count.
+    func draw(_ logits: UnsafePointer<Float>, _ active: inout [Active], sampler: Sampler, scratch: [SamplerScratch]) -> [Int32] {
+        let n = active.count, workers = min(scratch.count, n)
+        var rngs = active.map(\.rng)
+        var drawn = [Int32](repeating: 0, count: n)
+        let V = vocab
+        rngs.withUnsafeMutableBufferPointer { rp in
+            drawn.withUnsafeMutableBufferPointer { dp in
+                let r = SendablePointer(rp.baseAddress!), d = SendablePointer(dp.baseAddress!)
+                parallelChunks(workers) { w in
+                    for i in stride(from: w, to: n, by: workers) {
+                        d.p[i] = sampler.next(logits + i * V, vocab: V, rng: &r.p[i], scratch: scratch[w])
+                    }
+                }
+            }
+        }
+        for i in 0..<n { active[i].rng = rngs[i] }
+        return drawn
     }
 
     /// Appends a drawn token; returns the finish reason when the sample is complete.

@@ -1,104 +1,23 @@
-// The sampler chain: small pieces, each with one job, applied in a fixed order to one row of logits —
-// temperature → top-k → top-p → min-p → draw — the order of Hugging Face transformers and vLLM (so
-// `--top-p` keeps the nucleus of the *tempered* distribution). Greedy (temperature 0) is argmax, lowest
-// token id on ties. Every piece is deterministic; the only randomness is the draw, from the sample's own
-// random stream.
+// The sampler chain, applied in a fixed order to one row of logits — temperature → top-k → top-p → min-p →
+// draw — the order of Hugging Face transformers and vLLM (so `--top-p` keeps the nucleus of the *tempered*
+// distribution). Greedy (temperature 0) is argmax, lowest token id on ties. Every step is deterministic; the
+// only randomness is the draw, one number from the sample's own random stream.
+//
+// The chain's definition: the candidates in order (logit descending, token id ascending on ties), softmax
+// probabilities p_i = e_i / S with e_i = exp(Double(l_i - max)) and S their Double sum in that order; top-k
+// keeps the first k; top-p the shortest prefix whose running sum of p_i reaches p; min-p the prefix with
+// p_i ≥ p · p_0; the draw walks the survivors' probabilities (recomputed over them) until the running sum
+// passes a uniform u in [0, 1), else takes the last.
+//
+// Computed without ordering the whole vocabulary (perf at a 49,152-token vocabulary: the full sort was a
+// quarter of a decode step): since e_0 = 1, every running sum is ≥ 1, and a term below 2^-53 (l - max < -37.5)
+// added to it rounds away. So S over the candidates equals S over the "near" ones (l - max ≥ -37.5) alone, and
+// only those are keyed and sorted (CandidateOrder.swift: integer keys, radix sort); top-k selects
+// its k first. A step that would have to look past the near candidates (a top-p nucleus or a min-p floor
+// reaching that far, or a u beyond their running sum — vanishingly rare) reruns the chain with every candidate
+// keyed, so the result is always the definition's. Tests/SampleTests/ReferenceSampler.swift is the definition
+// written plainly (the former implementation: copy, full sort, per step), and the tests compare the two.
 import Streams
-
-/// Candidate tokens of one decoding step, sorted by logit (descending; ties by token id ascending) once a
-/// piece needs the order.
-public struct Candidates {
-    public var ids: [Int32]
-    public var logits: [Float]
-    public private(set) var sorted = false
-
-    public init(logits row: UnsafePointer<Float>, vocab: Int) {
-        ids = (0..<Int32(vocab)).map { $0 }
-        logits = Array(UnsafeBufferPointer(start: row, count: vocab))
-    }
-    public init(ids: [Int32], logits: [Float]) { self.ids = ids; self.logits = logits }
-
-    public var count: Int { ids.count }
-
-    mutating func sort() {
-        guard !sorted else { return }
-        let order = ids.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : ids[$0] < ids[$1] }
-        ids = order.map { ids[$0] }
-        logits = order.map { logits[$0] }
-        sorted = true
-    }
-
-    mutating func keepFirst(_ n: Int) {
-        ids.removeSubrange(n...)
-        logits.removeSubrange(n...)
-    }
-
-    /// Softmax probabilities of the current candidates (computed in Double, in candidate order).
-    func probabilities() -> [Double] {
-        guard let m = logits.max() else { return [] }
-        let e = logits.map { Foundation_exp(Double($0 - m)) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
-    }
-}
-
-@inline(__always) func Foundation_exp(_ x: Double) -> Double { exp(x) }
-
-public protocol SamplerPiece {
-    mutating func apply(_ c: inout Candidates)
-}
-
-/// Divides logits by T (T > 0).
-public struct Temperature: SamplerPiece {
-    public var t: Float
-    public init(_ t: Float) { self.t = t }
-    public func apply(_ c: inout Candidates) {
-        guard t != 1 else { return }
-        for i in c.logits.indices { c.logits[i] /= t }
-    }
-}
-
-/// Keeps the k most likely tokens (k ≤ 0 keeps all).
-public struct TopK: SamplerPiece {
-    public var k: Int
-    public init(_ k: Int) { self.k = k }
-    public func apply(_ c: inout Candidates) {
-        guard k > 0, k < c.count else { return }
-        c.sort()
-        c.keepFirst(k)
-    }
-}
-
-/// Keeps the smallest set of most likely tokens whose probability reaches p (p ≥ 1 keeps all).
-public struct TopP: SamplerPiece {
-    public var p: Double
-    public init(_ p: Double) { self.p = p }
-    public func apply(_ c: inout Candidates) {
-        guard p < 1 else { return }
-        c.sort()
-        let probs = c.probabilities()
-        var total = 0.0, n = 0
-        while n < probs.count {
-            total += probs[n]; n += 1
-            if total >= p { break }
-        }
-        c.keepFirst(max(1, n))
-    }
-}
-
-/// Keeps tokens whose probability is at least `p` times the most likely token's (p ≤ 0 keeps all).
-public struct MinP: SamplerPiece {
-    public var p: Double
-    public init(_ p: Double) { self.p = p }
-    public func apply(_ c: inout Candidates) {
-        guard p > 0 else { return }
-        c.sort()
-        let probs = c.probabilities()
-        let floor = probs[0] * p
-        let n = probs.firstIndex { $0 < floor } ?? probs.count
-        c.keepFirst(max(1, n))
-    }
-}
 
 public struct SamplingSettings: Equatable {
     public var temperature: Double = 1
@@ -109,46 +28,129 @@ public struct SamplingSettings: Equatable {
     public var isGreedy: Bool { temperature == 0 }
 }
 
+/// Vocabulary-sized room for the chain, reused token after token (one per sampling thread).
+public final class SamplerScratch {
+    let capacity: Int
+    let keys: UnsafeMutablePointer<UInt64>, spare: UnsafeMutablePointer<UInt64>
+    let weights: UnsafeMutablePointer<Double>
+    public init(vocab: Int) {
+        capacity = max(1, vocab)
+        keys = .allocate(capacity: capacity); spare = .allocate(capacity: capacity); weights = .allocate(capacity: capacity)
+    }
+    deinit { keys.deallocate(); spare.deallocate(); weights.deallocate() }
+}
+
 /// Picks the next token from a row of logits: greedy, or the chain then one draw from `rng`.
 public struct Sampler {
     public let settings: SamplingSettings
-    let pieces: [SamplerPiece]
+    /// the steps in use (the chain leaves out a step whose setting keeps everything)
+    let temperature: Float?, topK: Int?, topP: Double?, minP: Double?
 
     public init(_ s: SamplingSettings) {
         settings = s
-        var p: [SamplerPiece] = []
-        if s.temperature > 0 && s.temperature != 1 { p.append(Temperature(Float(s.temperature))) }
-        if s.topK > 0 { p.append(TopK(s.topK)) }
-        if s.topP < 1 { p.append(TopP(s.topP)) }
-        if s.minP > 0 { p.append(MinP(s.minP)) }
-        pieces = p
+        temperature = s.temperature > 0 && s.temperature != 1 ? Float(s.temperature) : nil
+        topK = s.topK > 0 ? s.topK : nil
+        topP = s.topP < 1 ? s.topP : nil
+        minP = s.minP > 0 ? s.minP : nil
     }
 
-    public func next(_ row: UnsafePointer<Float>, vocab: Int, allowed: Int? = nil, rng: inout SeededRandom) -> Int32 {
+    /// Candidates more than this far below the best logit weigh under 2^-53 (exp(-37.5) ≈ 5.2e-17) and round
+    /// away from every running sum, which starts at e_0 = 1.
+    static let nearBound: Float = -37.5
+
+    public func next(_ row: UnsafePointer<Float>, vocab: Int, allowed: Int? = nil, rng: inout SeededRandom,
+                     scratch: SamplerScratch) -> Int32 {
         let v = allowed ?? vocab
-        if settings.isGreedy {
-            var best = 0
-            for i in 1..<v where row[i] > row[best] { best = i }
-            return Int32(best)
-        }
-        var c = Candidates(logits: row, vocab: v)
-        for var piece in pieces { piece.apply(&c) }
-        return draw(c, &rng)
+        var best = 0
+        for i in 1..<v where row[i] > row[best] { best = i }
+        if settings.isGreedy { return Int32(best) }
+        return draw(row, v, u: rng.unit(), scratch, best: best)
     }
 
-    /// One draw from the softmax of the candidates, walking them in sorted order so the result depends only
-    /// on the candidates and the random number.
-    public func draw(_ cand: Candidates, _ rng: inout SeededRandom) -> Int32 {
-        var c = cand
-        c.sort()
-        let probs = c.probabilities()
-        let u = rng.unit()
-        var acc = 0.0
-        for i in 0..<probs.count {
-            acc += probs[i]
-            if u < acc { return c.ids[i] }
+    /// The chain and the draw for the uniform number u: from the near candidates, else from all of them.
+    func draw(_ row: UnsafePointer<Float>, _ v: Int, u: Double, _ scratch: SamplerScratch, best: Int) -> Int32 {
+        precondition(scratch.capacity >= v, "sampler scratch smaller than the vocabulary")
+        if let c = survivors(row, v, scratch, all: false, best: best), let t = pick(c, u, scratch) { return t }
+        return pick(survivors(row, v, scratch, all: true, best: best)!, u, scratch)!
+    }
+
+    /// The candidates the chain keeps before the draw, in order (tests; the sampler never lists them).
+    public func survivors(_ row: UnsafePointer<Float>, vocab v: Int) -> [Int32] {
+        let s = SamplerScratch(vocab: v)
+        var best = 0
+        for i in 1..<v where row[i] > row[best] { best = i }
+        let c = survivors(row, v, s, all: true, best: best)!
+        return (0..<c.n).map { keyID(s.keys[$0]) }
+    }
+
+    @inline(__always) func tempered(_ x: Float) -> Float {
+        if let t = temperature { return x / t }
+        return x
+    }
+
+    /// The candidates after top-k, top-p and min-p from the near candidates (`all`: from every candidate):
+    /// scratch.keys[0..<n] are the first n of the `count` survivors, in order, and scratch.weights[0..<n] their
+    /// e_i. Nil when a step depends on candidates it left out.
+    func survivors(_ row: UnsafePointer<Float>, _ v: Int, _ s: SamplerScratch, all: Bool, best: Int) -> (n: Int, count: Int)? {
+        let keys = s.keys, e = s.weights
+        // x / t rounds monotonically, so the tempered maximum is the tempered row maximum
+        let m = tempered(row[best])
+        var n = 0
+        for i in 0..<v {
+            let l = tempered(row[i])
+            if all || l - m >= Sampler.nearBound { keys[n] = candidateKey(l, i); n += 1 }
         }
-        return c.ids[probs.count - 1]
+        if n == 0 { return nil }   // no finite maximum (NaN or infinite logits): every candidate decides
+        var count = v              // candidates in the chain; keys[0..<n] are its first n once sorted
+        if let k = topK, k < v {
+            count = k
+            if n > k {
+                let bound = kthSmallestKey(keys, n, k, spare: s.spare)
+                var j = 0   // kept in id order
+                for i in 0..<n where keys[i] <= bound { keys[j] = keys[i]; j += 1 }
+                n = k
+            }
+        }
+        sortKeys(keys, n, spare: s.spare)
+        for i in 0..<n { e[i] = exp(Double(keyLogit(keys[i]) - m)) }
+        if let p = topP {
+            let sum = Sampler.total(e, n)
+            var acc = 0.0, kept = 0, reached = false
+            while kept < n {
+                acc += e[kept] / sum; kept += 1
+                if acc >= p { reached = true; break }
+            }
+            if !reached && n < count { return nil }
+            n = max(1, kept); count = n
+        }
+        if let p = minP {
+            let sum = Sampler.total(e, n)
+            let floor = e[0] / sum * p
+            var kept = 0
+            while kept < n && !(e[kept] / sum < floor) { kept += 1 }
+            if kept == n && n < count { return nil }
+            n = max(1, kept); count = n
+        }
+        return (n, count)
+    }
+
+    /// S over the first n candidates, in order (the left-out rest rounds away).
+    static func total(_ e: UnsafePointer<Double>, _ n: Int) -> Double {
+        var t = 0.0
+        for i in 0..<n { t += e[i] }
+        return t
+    }
+
+    /// The draw: the survivors' probabilities summed in order until they pass u; nil when that runs past the
+    /// survivors listed.
+    func pick(_ c: (n: Int, count: Int), _ u: Double, _ s: SamplerScratch) -> Int32? {
+        let sum = Sampler.total(s.weights, c.n)
+        var acc = 0.0
+        for i in 0..<c.n {
+            acc += s.weights[i] / sum
+            if u < acc { return keyID(s.keys[i]) }
+        }
+        return c.n < c.count ? nil : keyID(s.keys[c.n - 1])
     }
 }
 

@@ -106,6 +106,23 @@ final class DecoderTests: XCTestCase {
         for i in 0..<2 * V { XCTAssertEqual(l4[i], want[3 * V + i], accuracy: 1e-5) }
     }
 
+    /// logitRows: only the named tokens' logits, bit for bit the rows of a full call on the exact path (a
+    /// prefill keeps each prompt's last); no rows at all is allowed; a row outside the call is an error.
+    func testLogitRowsAreTheFullCallsRows() throws {
+        let m = model(), V = m.config.vocabSize
+        let tok: [Int32] = [3, 1, 4, 1, 5, 9, 2, 6]
+        let sl: [Int32] = [0, 0, 0, 1, 1, 1, 1, 1], ps: [Int32] = [0, 1, 2, 0, 1, 2, 3, 4]
+        let full = Array(UnsafeBufferPointer(start: try LlamaDecoder(model: m, slots: 2, maxTokens: 8)
+            .forward(tokens: tok, slots: sl, positions: ps), count: tok.count * V))
+        let dec = LlamaDecoder(model: m, slots: 2, maxTokens: 8)
+        let some = try dec.forward(tokens: tok, slots: sl, positions: ps, logitRows: [2, 7, 0])
+        for (j, r) in [2, 7, 0].enumerated() {
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: some + j * V, count: V)), Array(full[r * V ..< (r + 1) * V]))
+        }
+        _ = try dec.forward(tokens: tok, slots: sl, positions: ps, logitRows: [])
+        XCTAssertThrowsError(try dec.forward(tokens: tok, slots: sl, positions: ps, logitRows: [8]))
+    }
+
     func testBadInput() {
         let dec = LlamaDecoder(model: model(), slots: 1, maxTokens: 4)
         XCTAssertThrowsError(try dec.forward(tokens: [1], slots: [1], positions: [0]))

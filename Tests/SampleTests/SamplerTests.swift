@@ -3,50 +3,50 @@ import XCTest
 @testable import Streams
 
 final class SamplerTests: XCTestCase {
-    func cands(_ logits: [Float]) -> Candidates { Candidates(ids: (0..<Int32(logits.count)).map { $0 }, logits: logits) }
-
-    func testTemperatureScales() {
-        var c = cands([2, 4])
-        Temperature(2).apply(&c)
-        XCTAssertEqual(c.logits, [1, 2])
+    func settings(t: Double = 1, k: Int = 0, p: Double = 1, minP: Double = 0) -> SamplingSettings {
+        var s = SamplingSettings(); s.temperature = t; s.topK = k; s.topP = p; s.minP = minP
+        return s
+    }
+    func survivors(_ s: SamplingSettings, _ logits: [Float]) -> [Int32] {
+        logits.withUnsafeBufferPointer { Sampler(s).survivors($0.baseAddress!, vocab: logits.count) }
+    }
+    func next(_ s: SamplingSettings, _ row: [Float], _ rng: inout SeededRandom) -> Int32 {
+        row.withUnsafeBufferPointer { Sampler(s).next($0.baseAddress!, vocab: row.count, rng: &rng, scratch: SamplerScratch(vocab: row.count)) }
     }
 
     func testTopKKeepsTheKBestWithTiesByID() {
-        var c = cands([1, 3, 3, 0, 2])
-        TopK(3).apply(&c)
-        XCTAssertEqual(c.ids, [1, 2, 4])
-        var all = cands([1, 2]); TopK(0).apply(&all); XCTAssertEqual(all.count, 2)
+        XCTAssertEqual(survivors(settings(k: 3), [1, 3, 3, 0, 2]), [1, 2, 4])
+        XCTAssertEqual(survivors(settings(k: 0), [1, 2]), [1, 0])
+        XCTAssertEqual(survivors(settings(k: 2), [0, -0.0, 0, 0]), [0, 1])
     }
 
     func testTopPKeepsTheSmallestNucleus() {
         // probabilities 0.5, 0.25, 0.125, 0.125
         let l: [Float] = [log(0.5), log(0.25), log(0.125), log(0.125)].map { Float($0) }
-        var c = cands(l); TopP(0.5).apply(&c); XCTAssertEqual(c.ids, [0])
-        c = cands(l); TopP(0.6).apply(&c); XCTAssertEqual(c.ids, [0, 1])
-        c = cands(l); TopP(0.75).apply(&c); XCTAssertEqual(c.ids, [0, 1])
-        c = cands(l); TopP(0.8).apply(&c); XCTAssertEqual(c.ids, [0, 1, 2])
-        c = cands(l); TopP(1).apply(&c); XCTAssertEqual(c.count, 4)
+        XCTAssertEqual(survivors(settings(p: 0.5), l), [0])
+        XCTAssertEqual(survivors(settings(p: 0.6), l), [0, 1])
+        XCTAssertEqual(survivors(settings(p: 0.75), l), [0, 1])
+        XCTAssertEqual(survivors(settings(p: 0.8), l), [0, 1, 2])
+        XCTAssertEqual(survivors(settings(p: 1), l).count, 4)
     }
 
     func testMinPDropsUnlikelyTokens() {
         let l: [Float] = [log(0.5), log(0.3), log(0.15), log(0.05)].map { Float($0) }
-        var c = cands(l); MinP(0.5).apply(&c); XCTAssertEqual(c.ids, [0, 1])
-        c = cands(l); MinP(0.05).apply(&c); XCTAssertEqual(c.ids, [0, 1, 2, 3])
+        XCTAssertEqual(survivors(settings(minP: 0.5), l), [0, 1])
+        XCTAssertEqual(survivors(settings(minP: 0.05), l), [0, 1, 2, 3])
     }
 
     func testGreedyIsArgmaxLowestIDOnTies() {
-        var s = SamplingSettings(); s.temperature = 0
         var rng = SeededRandom(seed: 1)
-        let row: [Float] = [0, 5, 5, 1]
-        XCTAssertEqual(row.withUnsafeBufferPointer { Sampler(s).next($0.baseAddress!, vocab: 4, rng: &rng) }, 1)
+        XCTAssertEqual(next(settings(t: 0), [0, 5, 5, 1], &rng), 1)
     }
 
     func testDrawFollowsTheDistribution() {
-        let s = Sampler(SamplingSettings())
         let row: [Float] = [log(0.7), log(0.2), log(0.1)].map { Float($0) }
         var rng = SeededRandom(seed: 3)
         var counts = [0, 0, 0]
-        for _ in 0..<20000 { counts[Int(row.withUnsafeBufferPointer { s.next($0.baseAddress!, vocab: 3, rng: &rng) })] += 1 }
+        let scratch = SamplerScratch(vocab: 3), s = Sampler(settings())
+        for _ in 0..<20000 { counts[Int(row.withUnsafeBufferPointer { s.next($0.baseAddress!, vocab: 3, rng: &rng, scratch: scratch) })] += 1 }
         XCTAssertEqual(Double(counts[0]) / 20000, 0.7, accuracy: 0.02)
         XCTAssertEqual(Double(counts[2]) / 20000, 0.1, accuracy: 0.01)
     }
@@ -54,10 +54,79 @@ final class SamplerTests: XCTestCase {
     func testChainOrderTemperatureBeforeTopP() {
         // At T = 0.5 the top token's probability goes from 0.8 to 0.96, so top-p 0.9 keeps it alone; applied
         // before the temperature, top-p would keep two tokens.
-        var settings = SamplingSettings(); settings.temperature = 0.5; settings.topP = 0.9
         let row: [Float] = [log(0.8), log(0.15), log(0.05)].map { Float($0) }
         var rng = SeededRandom(seed: 9)
-        for _ in 0..<200 { XCTAssertEqual(row.withUnsafeBufferPointer { Sampler(settings).next($0.baseAddress!, vocab: 3, rng: &rng) }, 0) }
+        for _ in 0..<200 { XCTAssertEqual(next(settings(t: 0.5, p: 0.9), row, &rng), 0) }
+    }
+
+    /// Rows of logits that reach every branch: spreads from flat to far wider than the near bound (37.5), ties
+    /// by rounding to coarse steps, a few standouts, -inf entries.
+    func randomRow(_ v: Int, _ g: inout SeededRandom, kind: Int) -> [Float] {
+        let scale: Float = [0.3, 2, 4, 10, 40][kind % 5]
+        var row = (0..<v).map { _ -> Float in
+            // a sum of uniforms: roughly normal
+            Float((0..<4).map { _ in g.unit() }.reduce(0, +) - 2) * scale
+        }
+        if kind % 3 == 1 { row = row.map { ($0 * 2).rounded() / 2 } }         // many ties
+        if kind % 4 == 2 { for _ in 0..<3 { row[Int(g.next() % UInt64(v))] += 30 } }
+        if kind % 7 == 3 { for _ in 0..<v / 10 { row[Int(g.next() % UInt64(v))] = -.infinity } }
+        return row
+    }
+
+    /// The chain draws what the plain definition (the former implementation, ReferenceSampler.swift) draws,
+    /// on random rows under every combination of settings, for the same random stream.
+    func testSameDrawsAsTheReferenceChain() {
+        var g = SeededRandom(seed: 42)
+        var combos: [SamplingSettings] = []
+        for t in [1, 0.7, 1.6, 0.25, 0] as [Double] {
+            for k in [0, 1, 7, 100, 3000] { for p in [1, 0.9, 0.3, 0.999999999] { for mp in [0, 0.05, 1e-30] {
+                combos.append(settings(t: t, k: k, p: p, minP: mp))
+            } } }
+        }
+        var draws = 0, fallback = 0
+        for (ci, s) in combos.enumerated() {
+            let v = [5, 300, 4000][ci % 3]
+            let row = randomRow(v, &g, kind: ci)
+            let fast = Sampler(s), ref = ReferenceSampler(s)
+            let scratch = SamplerScratch(vocab: v)
+            var a = SeededRandom(seed: UInt64(ci)), b = a
+            for _ in 0..<6 {
+                let x = row.withUnsafeBufferPointer { fast.next($0.baseAddress!, vocab: v, rng: &a, scratch: scratch) }
+                let y = row.withUnsafeBufferPointer { ref.next($0.baseAddress!, vocab: v, rng: &b) }
+                XCTAssertEqual(x, y, "settings \(s) row kind \(ci) vocab \(v)")
+                draws += 1
+            }
+            // the ends of the walk: u at 0 and just below 1 (the latter walks past the near candidates)
+            for u in [0, 0.5, 1 - 0x1p-53, 1 - 0x1p-40] as [Double] where !s.isGreedy {
+                var best = 0
+                for i in 1..<v where row[i] > row[best] { best = i }
+                let x = row.withUnsafeBufferPointer { fast.draw($0.baseAddress!, v, u: u, scratch, best: best) }
+                let y = row.withUnsafeBufferPointer { ref.next($0.baseAddress!, vocab: v, u: u) }
+                XCTAssertEqual(x, y, "u \(u) settings \(s) row kind \(ci) vocab \(v)")
+                if row.withUnsafeBufferPointer({ fast.survivors($0.baseAddress!, v, scratch, all: false, best: best) }) == nil { fallback += 1 }
+            }
+            XCTAssertEqual(row.withUnsafeBufferPointer { fast.survivors($0.baseAddress!, vocab: v) },
+                           row.withUnsafeBufferPointer { ref.survivors($0.baseAddress!, vocab: v) }, "survivors \(s) kind \(ci)")
+        }
+        XCTAssertGreaterThan(draws, 1000)
+        XCTAssertGreaterThan(fallback, 0, "no row took the every-candidate path")
+    }
+
+    /// A real vocabulary's size, tokens drawn from many streams.
+    func testSameDrawsAtVocabularySize() {
+        var g = SeededRandom(seed: 7)
+        let v = 49152
+        let scratch = SamplerScratch(vocab: v)
+        for (i, s) in [settings(), settings(t: 0.8, p: 0.95), settings(t: 0.7, k: 50, p: 0.9, minP: 0.02)].enumerated() {
+            let row = randomRow(v, &g, kind: i + 1)
+            let fast = Sampler(s), ref = ReferenceSampler(s)
+            var a = SeededRandom(seed: 100 + UInt64(i)), b = a
+            for _ in 0..<20 {
+                let x = row.withUnsafeBufferPointer { fast.next($0.baseAddress!, vocab: v, rng: &a, scratch: scratch) }
+                let y = row.withUnsafeBufferPointer { ref.next($0.baseAddress!, vocab: v, rng: &b) }
+                XCTAssertEqual(x, y, "settings \(s)")
+            }
+        }
     }
 
     func testSampleStreamsAreKeyedBySampleNotOrder() {
