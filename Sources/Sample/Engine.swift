@@ -21,6 +21,8 @@ import Tensor
 import Tokenizers
 
 public struct SampleOptions {
+    /// A PEFT LoRA adapter merged into the model at load (st-train --lora's output).
+    public var adapter: String?
     public var methods: [Method] = []
     public var n = 1
     public var settings = SamplingSettings()
@@ -283,7 +285,7 @@ public final class SampleEngine {
             throw ToolInputError("\(dir): no such model directory or .gguf file")
         }
         do {
-            model = try LlamaModel.load(directory: dir)
+            model = try LlamaModel.load(path: dir, adapter: options.adapter)
             tokenizer = try ModelTokenizer.load(dir)
         } catch {
             throw ToolInputError("\(dir): cannot load model: \(error)")
@@ -307,14 +309,14 @@ public final class SampleEngine {
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
         prefill = Prefill(decoder: decoder, vocab: vocab, prefixLM: options.prefixLM, flopsPerToken: flopsPerToken,
                           attentionFlopsPerPosition: attentionFlopsPerPosition)
-        modelID = SampleEngine.identify(dir)
+        modelID = SampleEngine.identify(dir) + (options.adapter.map { "+" + SampleEngine.identify($0, weights: LoRAConfig.weightsFile) } ?? "")
     }
 
     /// `<directory name>@<12 hex digits of a hash of the weights>`: tells checkpoints apart in sample files.
-    static func identify(_ dir: String) -> String {
+    static func identify(_ dir: String, weights file: String = LlamaModel.weightsFile) -> String {
         let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         // a .gguf file is its own weights
-        let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
+        let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(file)
         guard let data = FileManager.default.contents(atPath: weights) else { return name }
         let h = Hash128(data)
         return name + "@" + String(String(h.a, radix: 16).suffix(12))
