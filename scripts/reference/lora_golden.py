@@ -3,6 +3,7 @@
 PEFT (float32, CPU), and st's own st-train for the adapter PEFT is asked to read.
 
   python3 scripts/reference/lora_golden.py [ST_BIN]      # default .build/release
+  python3 scripts/reference/lora_golden.py --smollm2 MODEL.gguf GSM8K_TEST.jsonl [ST_BIN]
 
 Tests/Golden/lora/ gets:
   base/             a transformers-written random Llama (tied embeddings, grouped-query heads, byte vocabulary:
@@ -17,6 +18,12 @@ Tests/Golden/lora/ gets:
   expected.json     losses of data.jsonl as st-eval --loss measures them (mean NLL of every byte and <eos> after
                     <bos>): the base, base + peft-adapter (PEFT, unmerged), base + st-adapter (PEFT, unmerged and
                     merged), and the command st-train ran
+
+With --smollm2, Tests/Golden/smollm2-lora/ gets the real model's case: adapter/ is what st-train --lora 1
+--lora-targets q,v --chat wrote on the GGUF base after 2 steps on the first 8 GSM8K test pairs (small: 230 KB),
+and expected.json PEFT's summed loss and token count on the first 10 pairs (the assistant turns, as st-eval
+--loss --chat scores them) with transformers loading the same GGUF. The GSM8K data is not committed; the test
+reads it from ST_DATA.
 """
 import json
 import os
@@ -31,7 +38,7 @@ from safetensors.torch import save_file
 from transformers import LlamaConfig, LlamaForCausalLM
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-ST_BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "release")
+ST_BIN = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else os.path.join(ROOT, ".build", "release")
 OUT = os.path.join(ROOT, "Tests", "Golden", "lora")
 torch.manual_seed(4321)
 torch.set_num_threads(1)
@@ -135,5 +142,55 @@ def base_model_from(out):
     return LlamaForCausalLM.from_pretrained(os.path.join(out, "base"), attn_implementation="eager").float()
 
 
+def smollm2(gguf, data):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    out = os.path.join(ROOT, "Tests", "Golden", "smollm2-lora")
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    rows = [json.loads(l) for l in open(data)][:10]
+    pairs = os.path.join(out, "pairs.jsonl")
+    with open(pairs, "w") as f:
+        for r in rows[:8]:
+            f.write(json.dumps({"prompt": r["question"], "completion": r["answer"]}) + "\n")
+    # the base by its file name (a link beside the data), so adapter_config.json names no local path
+    link = os.path.join(out, os.path.basename(gguf))
+    os.symlink(os.path.abspath(gguf), link)
+    cmd = ["pairs.jsonl", "--init", os.path.basename(gguf), "--chat", "--lora", "1", "--lora-alpha", "16",
+           "--lora-targets", "q,v", "--steps", "2", "--lr", "2e-3", "--batch", "2", "--context", "256", "--seed", "3",
+           "-q", "-o", "adapter"]
+    subprocess.run([os.path.join(ST_BIN, "st-train")] + cmd, cwd=out, check=True)
+    os.remove(pairs)
+    os.remove(link)
+    for f in ["metrics.jsonl", "st-train.json"]:
+        os.remove(os.path.join(out, "adapter", f))
+    d, f = os.path.dirname(os.path.abspath(gguf)), os.path.basename(gguf)
+    tok = AutoTokenizer.from_pretrained(d, gguf_file=f)
+    model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, torch_dtype=torch.float32)
+    model = PeftModel.from_pretrained(model, os.path.join(out, "adapter")).eval()
+    nll, tokens = 0.0, 0
+    for r in rows:
+        # st's rule for a pair through the chat template (smollm2_golden.py): the assistant turn's tokens
+        p = tok.apply_chat_template([{"role": "user", "content": r["question"]}], add_generation_prompt=True, tokenize=False)
+        full = tok.apply_chat_template([{"role": "user", "content": r["question"]},
+                                        {"role": "assistant", "content": r["answer"]}], tokenize=False)
+        pi = tok(p, add_special_tokens=False)["input_ids"]
+        ci = tok(full[len(p):], add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = model(torch.tensor([pi + ci])).logits[0, len(pi) - 1:-1]
+        nll += F.cross_entropy(logits.double(), torch.tensor(ci), reduction="sum").item()
+        tokens += len(ci)
+    expected = {"nll": nll, "tokens": tokens, "loss": nll / tokens, "pairs": len(rows),
+                "st_train": "st-train " + " ".join(cmd)}
+    with open(os.path.join(out, "expected.json"), "w") as fo:
+        json.dump(expected, fo, indent=1)
+        fo.write("\n")
+    print(json.dumps(expected, indent=1))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1 and sys.argv[1] == "--smollm2":
+        ST_BIN = sys.argv[4] if len(sys.argv) > 4 else ST_BIN
+        smollm2(sys.argv[2], sys.argv[3])
+    else:
+        main()
