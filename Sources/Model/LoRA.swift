@@ -216,7 +216,7 @@ public final class LoRAAdapters {
     /// W += s · B A in every adapted projection of `model` (PEFT's merge_and_unload).
     public func merge(into model: LlamaModel) {
         precondition(model.config == modelConfig)
-        let c = modelConfig, p = model.params.ptr, r = config.rank, s = config.scale
+        let p = model.params.ptr, r = config.rank, s = config.scale
         for (l, perProj) in slots.enumerated() {
             let w = model.layers[l]
             for (pi, list) in perProj.enumerated() {
@@ -229,7 +229,6 @@ public final class LoRAAdapters {
                 }
             }
         }
-        _ = c
     }
 
     // MARK: training: the projection hooks

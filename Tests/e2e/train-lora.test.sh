@@ -51,7 +51,9 @@ cmp <(jq -c .completion a.jsonl) <(jq -c .completion b.jsonl) || die "st-sample 
 jq -r .model a.jsonl | head -1 | grep -q '^base@[0-9a-f]*+st-adapter@[0-9a-f]*$' || die "model field: $(jq -r .model a.jsonl | head -1)"
 
 # an adapter continues training: its settings are kept, it starts where it was
-st-train data.jsonl --init base --adapter st-adapter --lora 4 --steps 3 --lr 1e-2 --batch 2 --context 64 -q -o cont
+st-train data.jsonl --init base --adapter st-adapter --lora 4 --steps 3 --lr 1e-2 --batch 2 --context 64 \
+  --val data.jsonl --keep best --checkpoints 1 -q -o cont
+[ -f cont/checkpoints/step-000003/adapter_model.safetensors ] || die "checkpoint: $(ls -R cont/checkpoints)"
 jq -e '.r == 4 and .lora_alpha == 8 and .target_modules == ["q_proj","v_proj","o_proj","down_proj"]' cont/adapter_config.json >/dev/null \
   || die "continued: $(cat cont/adapter_config.json)"
 first=$(head -1 cont/metrics.jsonl | jq .loss); fresh=$(head -1 st-adapter/metrics.jsonl | jq .loss)
