@@ -312,7 +312,8 @@ public final class SampleEngine {
         modelID = SampleEngine.identify(dir) + (options.adapter.map { "+" + SampleEngine.identify($0, weights: LoRAConfig.weightsFile) } ?? "")
     }
 
-    /// `<directory name>@<12 hex digits of a hash of the weights>`: tells checkpoints apart in sample files.
+    /// `<directory name>@<12 hex digits of a hash of the weights>` (with --adapter, `+<adapter>@<its hash>` after
+    /// it): tells checkpoints apart in sample files.
     static func identify(_ dir: String, weights file: String = LlamaModel.weightsFile) -> String {
         let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         // a .gguf file is its own weights
