@@ -4,3 +4,9 @@
 ## bench-train: st-train end to end on configs S and M (data loading and packing included) beside the bare step
 bench-train: build
 	@bash bench/train.sh
+
+.PHONY: golden-lora
+## golden-lora: rewrite Tests/Golden/lora and Tests/Golden/smollm2-lora: PEFT against st-train --lora (needs torch, transformers, peft)
+golden-lora: build models
+	$(TORCH_PYTHON) scripts/reference/lora_golden.py $(BIN)
+	$(TORCH_PYTHON) scripts/reference/lora_golden.py --smollm2 $(SMOLLM2) ../shared/data/gsm8k/test.jsonl $(BIN)

@@ -11,6 +11,8 @@ import Tensor
 import Train
 
 public struct LossOptions {
+    /// A PEFT LoRA adapter merged into the model at load.
+    public var adapter: String?
     public var fields = FieldNames()
     public var context = 256
     /// rows per forward pass (only the float rounding of the sum depends on it)
@@ -41,6 +43,11 @@ public func measureLoss(modelDirectory dir: String, reader: JSONLReader, names: 
     do {
         model = try LlamaModel.load(directory: dir)
         tok = try ModelTokenizer.load(dir)
+        if let a = o.adapter {
+            do { try LoRAAdapters.load(directory: a, model: model).merge(into: model) } catch let e as ModelError {
+                throw ToolInputError("--adapter: \(e.description)")
+            }
+        }
         if tok.vocabSize > model.config.vocabSize {
             throw ModelError("\(dir): tokenizer has \(tok.vocabSize) tokens but vocab_size is \(model.config.vocabSize)")
         }

@@ -34,17 +34,24 @@ typealias MatmulStep = (_ out: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ n: Int, _ 
 /// ao (n,HD) from layer l's qkv (n,(H+2KV)D), rope already applied
 typealias AttentionStep = (_ layer: Int, _ ao: FPtr, _ qkv: CFPtr) -> Void
 
+/// The weight products of a layer, as the LoRA hooks (LoRA.swift) see them.
+enum Projection: Int, CaseIterable { case qkv, o, gateUp, down }
+/// After projection `proj` of layer l: out (n, its width) += a low-rank update computed from inp.
+typealias ProjectionHook = (_ layer: Int, _ proj: Projection, _ out: FPtr, _ inp: CFPtr, _ n: Int) -> Void
+/// Its backward: from d out, add d inp (and the adapters' own gradients).
+typealias ProjectionBackHook = (_ layer: Int, _ proj: Projection, _ dout: CFPtr, _ inp: CFPtr, _ dinp: FPtr, _ n: Int) -> Void
+
 /// logits (n,V) for tokens (n) at positions (n): embedding, every layer, the final norm into xf (n,C) with
 /// rstdf (n), the head. Layer l works in buffers(l); layer 0's x gets the embedding, and the last layer's out
 /// is normed.
 func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: Int,
                   _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr,
-                  matmul: MatmulStep, attention: AttentionStep, headRows: [Int]? = nil) {
+                  matmul: MatmulStep, attention: AttentionStep, headRows: [Int]? = nil, hook: ProjectionHook? = nil) {
     let c = model.config, C = c.hiddenSize, eps = Float(c.rmsNormEps)
     let p = model.params.ptr
     embeddingForward(buffers(0).x, tokens, p + model.embed, n, C)
     for l in 0..<c.numLayers {
-        layerForward(model, l, buffers(l), positions, n, matmul: matmul, attention: attention)
+        layerForward(model, l, buffers(l), positions, n, matmul: matmul, attention: attention, hook: hook)
     }
     let last = buffers(c.numLayers - 1).out
     guard let rows = headRows else {
@@ -60,13 +67,14 @@ func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: I
 
 /// Layer l's forward over n tokens (the steps in the header).
 func layerForward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ positions: IPtr, _ n: Int,
-                  matmul: MatmulStep, attention: AttentionStep) {
+                  matmul: MatmulStep, attention: AttentionStep, hook: ProjectionHook? = nil) {
     let c = model.config, w = model.layers[l], p = model.params.ptr
     let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
     let QKV = c.qkvSize, eps = Float(c.rmsNormEps)
     rmsnormForward(b.xn1, b.rstd1, b.x, p + w.inputNorm, n, C, eps)
     let raw = w.qNorm == nil ? b.qkv : b.qkvRaw
     matmul(raw, b.xn1, p + w.qkv, n, C, QKV)
+    hook?(l, .qkv, raw, b.xn1, n)
     if let bias = w.qkvBias { addBiasForward(raw, p + bias, n, QKV) }
     if let qn = w.qNorm, let kn = w.kNorm {
         rmsnormHeadsForward(b.qkv, b.qkRstd, raw, p + qn, n, H, D, QKV, eps)
@@ -76,11 +84,14 @@ func layerForward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ positions:
     ropeInPlace(b.qkv, model.rope.cos, model.rope.sin, positions, n, H + KV, D, QKV)
     attention(l, b.ao, b.qkv)
     matmul(b.proj, b.ao, p + w.o, n, H * D, C)
+    hook?(l, .o, b.proj, b.ao, n)
     addForward(b.x2, b.proj, b.x, n * C)
     rmsnormForward(b.xn2, b.rstd2, b.x2, p + w.postNorm, n, C, eps)
     matmul(b.gu, b.xn2, p + w.gateUp, n, C, 2 * I)
+    hook?(l, .gateUp, b.gu, b.xn2, n)
     swigluForward(b.h, b.gu, n, I)
     matmul(b.mlp, b.h, p + w.down, n, I, C)
+    hook?(l, .down, b.mlp, b.h, n)
     addForward(b.out, b.mlp, b.x2, n * C)
 }
 
@@ -90,26 +101,36 @@ struct LayerGradScratch {
 }
 
 /// Layer l's backward from the activations its forward kept (no aliasing: LlamaTrainer's buffers). Weight
-/// gradients are added into grads (laid out as the parameters); attentionBackward turns d ao into d qkv
-/// (before the inverse rope).
-func layerBackward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ s: LayerGradScratch, grads: FPtr,
-                   _ positions: IPtr, _ n: Int, attentionBackward: (_ dqkv: FPtr, _ dao: CFPtr) -> Void) {
-    let c = model.config, w = model.layers[l], p = model.params.ptr, g = grads
+/// gradients are added into grads (laid out as the parameters; nil: the weights are frozen, only the input
+/// gradients are computed); attentionBackward turns d ao into d qkv (before the inverse rope); hook is the
+/// forward's ProjectionHook's backward.
+func layerBackward(_ model: LlamaModel, _ l: Int, _ b: LayerBuffers, _ s: LayerGradScratch, grads: FPtr?,
+                   _ positions: IPtr, _ n: Int, hook: ProjectionBackHook? = nil,
+                   attentionBackward: (_ dqkv: FPtr, _ dao: CFPtr) -> Void) {
+    let c = model.config, w = model.layers[l], p = model.params.ptr
+    func g(_ off: Int) -> FPtr? { grads.map { $0 + off } }
     let C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
     let QKV = c.qkvSize
     // MLP
-    matmulBackward(s.dh, g + w.down, nil, s.dresid, b.h, p + w.down, n, I, C, overwriteDinp: true)
+    matmulBackward(s.dh, g(w.down), nil, s.dresid, b.h, p + w.down, n, I, C, overwriteDinp: true)
+    hook?(l, .down, s.dresid, b.h, s.dh, n)
     swigluBackward(s.dgu, s.dh, b.gu, n, I, overwrite: true)
-    matmulBackward(s.dxn, g + w.gateUp, nil, s.dgu, b.xn2, p + w.gateUp, n, C, 2 * I, overwriteDinp: true)
-    rmsnormBackward(s.dresid, g + w.postNorm, s.dxn, b.x2, p + w.postNorm, b.rstd2, n, C)
+    matmulBackward(s.dxn, g(w.gateUp), nil, s.dgu, b.xn2, p + w.gateUp, n, C, 2 * I, overwriteDinp: true)
+    hook?(l, .gateUp, s.dgu, b.xn2, s.dxn, n)
+    rmsnormBackward(s.dresid, g(w.postNorm), s.dxn, b.x2, p + w.postNorm, b.rstd2, n, C)
     // attention
-    matmulBackward(s.dao, g + w.o, nil, s.dresid, b.ao, p + w.o, n, H * D, C, overwriteDinp: true)
+    matmulBackward(s.dao, g(w.o), nil, s.dresid, b.ao, p + w.o, n, H * D, C, overwriteDinp: true)
+    hook?(l, .o, s.dresid, b.ao, s.dao, n)
     attentionBackward(s.dqkv, s.dao)
     ropeInPlace(s.dqkv, model.rope.cos, model.rope.sin, positions, n, H + KV, D, QKV, inverse: true)
     if let qn = w.qNorm, let kn = w.kNorm {   // in place: dqkv becomes d qkvRaw (v passes through)
-        rmsnormHeadsBackward(s.dqkv, g + qn, s.dqkv, b.qkvRaw, p + qn, b.qkRstd, n, H, D, QKV)
-        rmsnormHeadsBackward(s.dqkv + H * D, g + kn, s.dqkv + H * D, b.qkvRaw + H * D, p + kn, b.qkRstd + n * H, n, KV, D, QKV)
+        // frozen norms: their weight gradient goes to a throwaway buffer
+        let junk = UnsafeMutablePointer<Float>.allocate(capacity: D); junk.initialize(repeating: 0, count: D)
+        defer { junk.deallocate() }
+        rmsnormHeadsBackward(s.dqkv, g(qn) ?? junk, s.dqkv, b.qkvRaw, p + qn, b.qkRstd, n, H, D, QKV)
+        rmsnormHeadsBackward(s.dqkv + H * D, g(kn) ?? junk, s.dqkv + H * D, b.qkvRaw + H * D, p + kn, b.qkRstd + n * H, n, KV, D, QKV)
     }
-    matmulBackward(s.dxn, g + w.qkv, w.qkvBias.map { g + $0 }, s.dqkv, b.xn1, p + w.qkv, n, C, QKV, overwriteDinp: true)
-    rmsnormBackward(s.dresid, g + w.inputNorm, s.dxn, b.x, p + w.inputNorm, b.rstd1, n, C)
+    matmulBackward(s.dxn, g(w.qkv), w.qkvBias.flatMap(g), s.dqkv, b.xn1, p + w.qkv, n, C, QKV, overwriteDinp: true)
+    hook?(l, .qkv, s.dqkv, b.xn1, s.dxn, n)
+    rmsnormBackward(s.dresid, g(w.inputNorm), s.dxn, b.x, p + w.inputNorm, b.rstd1, n, C)
 }

@@ -1,12 +1,20 @@
 // LlamaTrainer: forward + backward of the whole model for batches of B x T tokens, AdamW, clipping. The layers
 // are Layer.swift's; the masked attention over the batch is the trainer's own step.
 // Every buffer (inputs, activations, gradients, moments) is allocated once here; a step allocates nothing.
+// With LoRA adapters (LoRA.swift) only they train: the model's weights get no gradient and no moments.
+import Base
 import Foundation
 import Tensor
 
 public final class LlamaTrainer {
     public let model: LlamaModel
+    /// The adapters trained instead of the model's weights (nil: full fine-tuning).
+    public let lora: LoRAAdapters?
+    let loraWork: LoRAAdapters.Workspace?
+    /// Forward-backward passes since the last optimizer step (keys the LoRA dropout masks).
+    var microBatch = 0
     public let B: Int, T: Int
+    /// The gradients of the model's weights (empty with LoRA).
     public let grads: FloatBuffer
     public let m: FloatBuffer, v: FloatBuffer
     /// AdamW steps taken so far (the next update uses step + 1 for bias correction).
@@ -38,13 +46,15 @@ public final class LlamaTrainer {
     let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int, dscores: Int
     private var probs: FloatBuffer?
 
-    public init(model: LlamaModel, batch B: Int, context T: Int) {
-        self.model = model; self.B = B; self.T = T
+    public init(model: LlamaModel, batch B: Int, context T: Int, lora: LoRAAdapters? = nil) {
+        self.model = model; self.B = B; self.T = T; self.lora = lora
         let c = model.config
         let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, D = c.headDim
-        grads = FloatBuffer(count: model.params.count)
-        m = FloatBuffer(count: model.params.count)
-        v = FloatBuffer(count: model.params.count)
+        let trained = lora == nil ? model.params.count : 0
+        grads = FloatBuffer(count: trained)
+        m = FloatBuffer(count: trained)
+        v = FloatBuffer(count: trained)
+        loraWork = lora.map { LoRAAdapters.Workspace($0, tokens: N) }
         tokens = .allocate(capacity: N); tokens.initialize(repeating: 0, count: N)
         targets = .allocate(capacity: N); targets.initialize(repeating: -1, count: N)
         weights = .allocate(capacity: N); weights.initialize(repeating: 1, count: N)
@@ -133,6 +143,7 @@ public final class LlamaTrainer {
     /// target, divided by the sum of their weights; 0 when none). Logits stay available through `logitsPointer`.
     @discardableResult
     public func forward() -> Double {
+        lora?.dropoutKey = nil   // evaluation: no dropout
         runForward()
         let c = model.config, N = B * T, V = c.vocabSize
         let norm = weightSum()
@@ -170,7 +181,8 @@ public final class LlamaTrainer {
         modelForward(model, tokens, positions, B * T, layerBuffers, xf: a(xf), rstdf: a(rstdf), logits: a(logits),
                      matmul: { matmulForward($0, $1, $2, nil, $3, $4, $5) },
                      attention: { l, ao, qkv in
-                         attentionForward(ao, self.a(self.la[l].att), qkv, self.kvStart, self.kvEnd, B, T, H, KV, D) })
+                         attentionForward(ao, self.a(self.la[l].att), qkv, self.kvStart, self.kvEnd, B, T, H, KV, D) },
+                     hook: lora.map { lo in { lo.forward(self.loraWork!, $0, $1, $2, $3, $4) } })
     }
 
     // MARK: backward
@@ -180,6 +192,10 @@ public final class LlamaTrainer {
     /// mean); returns the mean loss of this batch.
     @discardableResult
     public func forwardBackward(lossScale: Double? = nil) -> Double {
+        if let lora {   // training: dropout masks keyed by (seed, optimizer step, micro-batch)
+            lora.dropoutKey = mix64(lora.seed ^ mix64(UInt64(step) &* 0x1_0000 &+ UInt64(microBatch)))
+            microBatch += 1
+        }
         runForward()
         let c = model.config
         let N = B * T, C = c.hiddenSize, H = c.numHeads, KV = c.numKVHeads, D = c.headDim, V = c.vocabSize
@@ -190,30 +206,38 @@ public final class LlamaTrainer {
         crossEntropyFused(a(losses), a(logits), targets, hasWeights ? weights : nil, scale, N, V)
         let loss = deterministicSum(a(losses), N) / norm
         let dlogits = a(logits)
-        matmulBackward(s(dxn), g(model.lmHead), nil, dlogits, a(xf), p(model.lmHead), N, C, V, overwriteDinp: true)
+        let frozen = lora != nil   // LoRA: input gradients only, through the frozen weights
+        matmulBackward(s(dxn), frozen ? nil : g(model.lmHead), nil, dlogits, a(xf), p(model.lmHead), N, C, V, overwriteDinp: true)
         s(dresid).update(repeating: 0, count: N * C)
-        rmsnormBackward(s(dresid), g(model.finalNorm), s(dxn), a(resid[c.numLayers]), p(model.finalNorm), a(rstdf), N, C)
+        rmsnormBackward(s(dresid), frozen ? nil : g(model.finalNorm), s(dxn), a(resid[c.numLayers]), p(model.finalNorm), a(rstdf), N, C)
         let sc = LayerGradScratch(dresid: s(dresid), dxn: s(dxn), dqkv: s(dqkv), dao: s(dao), dgu: s(dgu), dh: s(dh))
+        let hook: ProjectionBackHook? = lora.map { lo in { lo.backward(self.loraWork!, $0, $1, $2, $3, $4, $5) } }
         for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
-            layerBackward(model, l, layerBuffers(l), sc, grads: grads.ptr, positions, N) { dq, dao in
+            layerBackward(model, l, layerBuffers(l), sc, grads: frozen ? nil : grads.ptr, positions, N, hook: hook) { dq, dao in
                 attentionBackward(dq, dao, a(la[l].att), a(la[l].qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
             }
         }
-        embeddingBackward(g(model.embed), s(dresid), tokens, N, C)
+        if !frozen { embeddingBackward(g(model.embed), s(dresid), tokens, N, C) }
         return loss
     }
 
-    public func zeroGrad() { grads.zero() }
+    public func zeroGrad() { grads.zero(); lora?.grads.zero() }
+
+    /// The gradient being trained: the model's, or the adapters'.
+    public var trainedGrads: FloatBuffer { lora?.grads ?? grads }
 
     /// Clip the gradient to a global L2 norm (0 = no clipping); returns the norm before clipping.
     @discardableResult
     public func clipGradients(maxNorm: Float) -> Double {
-        maxNorm > 0 ? clipGradNorm(grads.ptr, grads.count, maxNorm: maxNorm) : gradNorm(grads.ptr, grads.count)
+        let g = trainedGrads
+        return maxNorm > 0 ? clipGradNorm(g.ptr, g.count, maxNorm: maxNorm) : gradNorm(g.ptr, g.count)
     }
 
     /// One AdamW update of every parameter with the current gradients.
     public func optimizerStep(lr: Float) {
         step += 1
+        microBatch = 0
+        if let lora { lora.optimizerStep(lr: lr, step: step, adam: adam); return }
         for t in model.layout.tensors {
             adamwUpdate(t.ptr(model.params), t.ptr(m), t.ptr(v), t.ptr(grads), t.count, lr: lr, step: step,
                         config: adam, decay: model.decays(t.name, decayEmbeddings: decayEmbeddings))
@@ -235,7 +259,7 @@ extension LlamaTrainer {
     /// as a safetensors file, for resuming. Weights are saved separately with LlamaModel.save.
     public func saveOptimizerState(_ path: String) throws {
         var list: [TensorToWrite] = []
-        for t in model.layout.tensors {
+        for (t, m, v) in trainedTensors {
             list.append(TensorToWrite(name: "m." + t.name, shape: t.shape, data: t.ptr(m)))
             list.append(TensorToWrite(name: "v." + t.name, shape: t.shape, data: t.ptr(v)))
         }
@@ -248,11 +272,18 @@ extension LlamaTrainer {
         guard f.metadata["format"] == "st-adamw", let s = f.metadata["step"].flatMap(Int.init) else {
             throw ModelError("\(path): not an st optimizer state")
         }
-        for t in model.layout.tensors {
+        for (t, m, v) in trainedTensors {
             try f.read("m." + t.name, into: t.ptr(m), shape: t.shape)
             try f.read("v." + t.name, into: t.ptr(v), shape: t.shape)
         }
         step = s
+        microBatch = 0
+    }
+
+    /// The trained tensors with their moment buffers: the model's, or the adapters'.
+    var trainedTensors: [(TensorView, FloatBuffer, FloatBuffer)] {
+        if let lora { return lora.layout.tensors.map { ($0, lora.m, lora.v) } }
+        return model.layout.tensors.map { ($0, m, v) }
     }
 }
 

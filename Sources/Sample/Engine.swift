@@ -21,6 +21,8 @@ import Tensor
 import Tokenizers
 
 public struct SampleOptions {
+    /// A PEFT LoRA adapter merged into the model at load (st-train --lora's output).
+    public var adapter: String?
     public var methods: [Method] = []
     public var n = 1
     public var settings = SamplingSettings()
@@ -291,7 +293,7 @@ public final class SampleEngine {
             throw ToolInputError("\(dir): no such model directory or .gguf file")
         }
         do {
-            model = try LlamaModel.load(directory: dir)
+            model = try LlamaModel.load(path: dir, adapter: options.adapter)
             tokenizer = try ModelTokenizer.load(dir)
         } catch {
             throw ToolInputError("\(dir): cannot load model: \(error)")
@@ -316,14 +318,15 @@ public final class SampleEngine {
         attentionFlopsPerPosition = 4 * Double(c.numLayers * c.numHeads * c.headDim)
         prefill = Prefill(decoder: decoder, vocab: vocab, prefixLM: options.prefixLM, flopsPerToken: flopsPerToken,
                           attentionFlopsPerPosition: attentionFlopsPerPosition)
-        modelID = SampleEngine.identify(dir)
+        modelID = SampleEngine.identify(dir) + (options.adapter.map { "+" + SampleEngine.identify($0, weights: LoRAConfig.weightsFile) } ?? "")
     }
 
-    /// `<directory name>@<12 hex digits of a hash of the weights>`: tells checkpoints apart in sample files.
-    static func identify(_ dir: String) -> String {
+    /// `<directory name>@<12 hex digits of a hash of the weights>` (with --adapter, `+<adapter>@<its hash>` after
+    /// it): tells checkpoints apart in sample files.
+    static func identify(_ dir: String, weights file: String = LlamaModel.weightsFile) -> String {
         let name = URL(fileURLWithPath: dir).standardizedFileURL.lastPathComponent
         // a .gguf file is its own weights
-        let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(LlamaModel.weightsFile)
+        let weights = dir.hasSuffix(".gguf") ? dir : (dir as NSString).appendingPathComponent(file)
         // hashed from a read-only mapping of the file: no copy of the weights into memory
         let fd = open(weights, O_RDONLY)
         guard fd >= 0 else { return name }

@@ -39,9 +39,10 @@ public final class TrainCore {
     var rows: [[Row]]
     var segs: [Int32], prefix: [UInt8]
 
-    public init(model: LlamaModel, packer: Packer, batch B: Int, accum: Int) {
+    /// LoRA adapters trained instead of the model's weights (the model stays frozen).
+    public init(model: LlamaModel, packer: Packer, batch B: Int, accum: Int, lora: LoRAAdapters? = nil) {
         self.model = model; self.packer = packer; self.B = B; self.T = packer.T; self.accum = accum
-        trainer = LlamaTrainer(model: model, batch: B, context: packer.T)
+        trainer = LlamaTrainer(model: model, batch: B, context: packer.T, lora: lora)
         trainer.hasWeights = true
         rows = (0..<accum).map { _ in (0..<B).map { _ in Row(T: packer.T) } }
         segs = .init(repeating: 0, count: B * packer.T); prefix = .init(repeating: 0, count: B * packer.T)
@@ -134,13 +135,15 @@ public final class TrainCore {
 
     public static let stateFile = "state.json", optimizerFile = "optimizer.safetensors"
 
-    /// Write weights, AdamW moments and `extra` (with the step, the optimizer's step count and the packer state)
-    /// into `dir` (created).
+    /// Write weights (with LoRA: the adapter's only; the base is --init's), AdamW moments and `extra` (with the
+    /// step, the optimizer's step count and the packer state) into `dir` (created).
     public func saveState(_ dir: String, packerState: PackerState, extra: JSONObject) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let ts = model.layout.tensors
-        try writeSafetensors(dir + "/" + LlamaModel.weightsFile,
-                             ts.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(model.params)) })
+        if let lora = trainer.lora { try lora.save(directory: dir) } else {
+            let ts = model.layout.tensors
+            try writeSafetensors(dir + "/" + LlamaModel.weightsFile,
+                                 ts.map { TensorToWrite(name: $0.name, shape: $0.shape, data: $0.ptr(model.params)) })
+        }
         try trainer.saveOptimizerState(dir + "/" + TrainCore.optimizerFile)
         var o = extra
         o["step"] = JSON(step)
@@ -154,7 +157,7 @@ public final class TrainCore {
         let text = try String(contentsOfFile: dir + "/" + TrainCore.stateFile, encoding: .utf8)
         guard let o = try JSON.parse(text).object, let s = o["step"]?.int, let a = o["adam_step"]?.int,
               let p = o["packer"] else { throw ToolInputError("\(dir)/\(TrainCore.stateFile): not a training state") }
-        try model.loadWeights(dir + "/" + LlamaModel.weightsFile)
+        if let lora = trainer.lora { try lora.loadWeights(directory: dir) } else { try model.loadWeights(dir + "/" + LlamaModel.weightsFile) }
         try trainer.loadOptimizerState(dir + "/" + TrainCore.optimizerFile)
         guard trainer.step == a else { throw ToolInputError("\(dir): optimizer step \(trainer.step) differs from the state's \(a)") }
         step = s

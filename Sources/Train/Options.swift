@@ -15,7 +15,7 @@ public struct TrainOptions: ParsableArguments {
     public var data: [String] = []
 
     // model
-    @Option(name: .customLong("init"), help: ArgumentHelp("Fine-tune this model directory.", valueName: "dir"))
+    @Option(name: .customLong("init"), help: ArgumentHelp("Fine-tune this model directory or .gguf file.", valueName: "dir|file.gguf"))
     public var initDir: String?
     @Option(help: ArgumentHelp("Train from scratch with this config.json (must match --init's when both are given).", valueName: "file"))
     public var config: String?
@@ -29,6 +29,20 @@ public struct TrainOptions: ParsableArguments {
     @Option(name: .customLong("max-positions"), help: ArgumentHelp("From scratch: max_position_embeddings (default 2048).", valueName: "n")) public var maxPositions: Int?
     @Option(name: .customLong("rope-theta"), help: ArgumentHelp("From scratch: RoPE theta (default 10000).", valueName: "x")) public var ropeTheta: Double?
     @Flag(help: "From scratch: a separate lm_head instead of tied embeddings.") public var untied = false
+
+    // LoRA
+    @Option(help: ArgumentHelp("Train LoRA adapters of rank R on --init's projections instead of its weights (frozen); -o DIR gets a PEFT adapter.", valueName: "R"))
+    public var lora: Int?
+    @Option(name: .customLong("lora-alpha"), help: ArgumentHelp("LoRA: the update is scaled by alpha / R (default 2 × R).", valueName: "x"))
+    public var loraAlpha: Double?
+    @Option(name: .customLong("lora-dropout"), help: ArgumentHelp("LoRA: dropout on the adapters' input (default 0, PEFT's).", valueName: "p"))
+    public var loraDropout: Double?
+    @Option(name: .customLong("lora-targets"), help: ArgumentHelp("LoRA: projections with adapters, from q,k,v,o,gate,up,down (default all seven).", valueName: "list"))
+    public var loraTargets: String?
+    @Option(help: ArgumentHelp("A PEFT LoRA adapter of --init: with --lora its training continues; without, it is merged in and every weight trains.", valueName: "dir"))
+    public var adapter: String?
+    @Flag(help: "Write --init with --adapter merged in as a full model directory to -o DIR, and stop (no data, no training).")
+    public var merge = false
 
     // data
     @Option(name: .customLong("text-field"), help: ArgumentHelp("Field of a document's text.", valueName: "name")) public var textField = "text"
@@ -95,6 +109,31 @@ public struct TrainOptions: ParsableArguments {
         if !(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1) { throw ValidationError("--beta1 and --beta2 must be in [0, 1)") }
         if common.output == nil || common.output == "-" { throw ValidationError("give the model directory to write with -o DIR") }
         if data.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin ('-') can be given only once") }
+        if lora == nil {
+            let loraOnly = [("--lora-alpha", loraAlpha != nil), ("--lora-dropout", loraDropout != nil), ("--lora-targets", loraTargets != nil)]
+            if let (name, _) = loraOnly.first(where: { $0.1 }) { throw ValidationError("\(name) goes with --lora R") }
+        }
+        if (lora != nil || adapter != nil || merge) && initDir == nil {
+            throw ValidationError("\(lora != nil ? "--lora" : adapter != nil ? "--adapter" : "--merge") needs the base model: --init DIR|FILE.gguf")
+        }
+        if merge {
+            if adapter == nil { throw ValidationError("--merge needs --adapter DIR") }
+            if lora != nil { throw ValidationError("--merge cannot be combined with --lora") }
+            if !data.isEmpty { throw ValidationError("--merge reads no training data") }
+        }
+    }
+
+    /// The LoRA settings of the flags (nil without --lora). Bad values are one-line input errors (exit 1).
+    public func loraConfig() throws -> LoRAConfig? {
+        guard let r = lora else { return nil }
+        guard r > 0 else { throw ToolInputError("--lora \(r): the rank must be at least 1") }
+        if let a = loraAlpha, !(a > 0 && a.isFinite) { throw ToolInputError("--lora-alpha must be a positive number") }
+        if let p = loraDropout, !(p >= 0 && p < 1) { throw ToolInputError("--lora-dropout must be in [0, 1)") }
+        var targets = LoRATarget.allCases
+        if let t = loraTargets {
+            do { targets = try LoRAConfig.parseTargets(t) } catch let e as ModelError { throw ToolInputError("--lora-targets: \(e.description)") }
+        }
+        return LoRAConfig(rank: r, alpha: loraAlpha, dropout: loraDropout ?? 0, targets: targets, base: initDir)
     }
 
     // MARK: what the run reads, derived from the flags

@@ -42,6 +42,8 @@ public var stopRequested: Int32 { stopSignal }
 /// Everything a run is made of, built before the working directory is touched.
 struct TrainPlan {
     let model: LlamaModel
+    /// the adapters being trained (--lora; the model is frozen)
+    let lora: LoRAAdapters?
     let tokenizer: ModelTokenizer
     let store: ExampleStore
     let valStore: ExampleStore?
@@ -125,6 +127,12 @@ public final class TrainRun {
             do { model = try LlamaModel.load(directory: dir) } catch let e as ModelError {
                 throw ToolInputError("--init: \(e.description)")
             }
+            // an adapter without --lora: merged in, and every weight trains (with --lora: loadLoRA)
+            if let a = o.adapter, o.lora == nil {
+                do { try LoRAAdapters.load(directory: a, model: model).merge(into: model) } catch let e as ModelError {
+                    throw ToolInputError("--adapter: \(e.description)")
+                }
+            }
             if let c = config, c != model.config {
                 throw ToolInputError("--config does not match --init \(dir): \(configDiff(c, model.config))")
             }
@@ -136,6 +144,50 @@ public final class TrainRun {
         let model = LlamaModel(config: c)
         model.initialize(seed: o.seed)
         return (model, tok)
+    }
+
+    /// --lora's adapters on `model`: new ones (A from --seed, B zero), or --adapter's, whose training continues
+    /// (its rank, alpha and targets; --lora-dropout may change its dropout).
+    func loadLoRA(_ model: LlamaModel) throws -> LoRAAdapters? {
+        guard var cfg = try o.loraConfig() else { return nil }
+        let lora: LoRAAdapters
+        if let dir = o.adapter {
+            do {
+                var saved = try LoRAConfig.read(directory: dir)
+                var diffs: [String] = []
+                if saved.rank != cfg.rank { diffs.append("r \(saved.rank), not --lora \(cfg.rank)") }
+                if let a = o.loraAlpha, a != saved.alpha { diffs.append("lora_alpha \(saved.alpha), not \(a)") }
+                if o.loraTargets != nil && saved.targets != cfg.targets {
+                    diffs.append("target_modules \(saved.targets.map(\.rawValue).joined(separator: ",")), not \(cfg.targets.map(\.rawValue).joined(separator: ","))")
+                }
+                if !diffs.isEmpty { throw ModelError("\(dir) has \(diffs.joined(separator: "; "))") }
+                if let p = o.loraDropout { saved.dropout = p }
+                saved.base = cfg.base
+                cfg = saved
+                lora = LoRAAdapters(model: model, config: cfg)
+                try lora.loadWeights(directory: dir)
+            } catch let e as ModelError { throw ToolInputError("--adapter: \(e.description)") }
+        } else {
+            lora = LoRAAdapters(model: model, config: cfg)
+            lora.initialize(seed: o.seed)
+        }
+        lora.seed = o.seed
+        return lora
+    }
+
+    /// --merge: --init with --adapter merged in, written as a model directory to -o DIR (built beside it and
+    /// renamed into place).
+    public func mergeOnly() throws {
+        let (model, tok) = try loadModel()
+        let tmp = o.output + ".partial"
+        try? FileManager.default.removeItem(atPath: tmp)
+        do {
+            try model.save(directory: tmp, tokenizer: tok)
+            try replaceDirectory(tmp, with: o.output)
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw plainFileError(error, tmp, "write")
+        }
     }
 
     func configDiff(_ a: LlamaConfig, _ b: LlamaConfig) -> String {
@@ -169,13 +221,17 @@ public final class TrainRun {
     }
 
     /// The fingerprint of everything that decides the sequence of batches and the model (checked by --resume).
-    func runIdentity(_ store: ExampleStore, _ model: LlamaModel, _ val: ExampleStore?) -> JSONObject {
+    func runIdentity(_ store: ExampleStore, _ model: LlamaModel, _ val: ExampleStore?, lora: LoRAAdapters?) -> JSONObject {
         var o = JSONObject()
         o["data"] = JSON(String(store.fingerprint, radix: 16))
         o["examples"] = JSON(store.count)
         o["val"] = JSON(val.map { String($0.fingerprint, radix: 16) + " " + self.valObjective.description } ?? "")
         o["config"] = (try? JSON.parse(model.config.json())) ?? JSON(model.config.json())
         o["init"] = JSON(self.o.initDir ?? "")
+        if let l = lora {
+            o["lora"] = JSON("r \(l.config.rank) alpha \(l.config.alpha) dropout \(l.config.dropout) targets \(l.config.targets.map(\.rawValue).joined(separator: ","))")
+            o["adapter"] = JSON(self.o.adapter ?? "")
+        } else if let a = self.o.adapter { o["adapter"] = JSON(a) }
         o["seed"] = JSON(String(self.o.seed))
         o["batch"] = JSON(self.o.rows); o["context"] = JSON(self.o.context); o["grad_accum"] = JSON(self.o.gradAccum)
         o["objective"] = JSON(self.objective.description)
@@ -238,7 +294,8 @@ public final class TrainRun {
         let transformer = Transformer(store: store, mix: objective, fim: o.fim, seed: o.seed)
         let packer = Packer(transformer: transformer, context: o.context, pack: o.pack, window: o.packWindow,
                             shuffle: o.shuffle, maxEpochs: o.steps == nil ? (o.epochs ?? 1) : nil)
-        let core = TrainCore(model: model, packer: packer, batch: o.rows, accum: o.gradAccum)
+        let lora = try loadLoRA(model)
+        let core = TrainCore(model: model, packer: packer, batch: o.rows, accum: o.gradAccum, lora: lora)
         core.clip = Float(o.clip)
         core.trainer.adam = AdamWConfig(beta1: Float(o.beta1), beta2: Float(o.beta2), eps: 1e-8, weightDecay: Float(o.weightDecay))
 
@@ -258,7 +315,7 @@ public final class TrainRun {
         let valEvery = valStore == nil ? 0 : (o.valEvery ?? max(1, (totalSteps + 9) / 10))
         let checkpointSteps = Set((1...max(1, o.checkpoints)).map { i in (i * totalSteps + o.checkpoints / 2) / max(1, o.checkpoints) })
             .filter { o.checkpoints > 0 && $0 >= 1 }
-        return TrainPlan(model: model, tokenizer: tok, store: store, valStore: valStore, packer: packer, core: core,
+        return TrainPlan(model: model, lora: lora, tokenizer: tok, store: store, valStore: valStore, packer: packer, core: core,
                          totalSteps: totalSteps, schedule: schedule(totalSteps: totalSteps), valBatches: valBatches,
                          valEvery: valEvery, checkpointSteps: checkpointSteps, loadCPU: loadCPU)
     }
@@ -271,7 +328,7 @@ public final class TrainRun {
         var summary = TrainSummary()
         let p = try prepare(&summary)
 
-        let identity = runIdentity(p.store, p.model, p.valStore)
+        let identity = runIdentity(p.store, p.model, p.valStore, lora: p.lora)
         let settings = scheduleSettings(totalSteps: p.totalSteps)
         var totals = RunTotals()
         var metricsLines: [String] = []
@@ -344,13 +401,13 @@ public final class TrainRun {
                 summary.valLoss = vl
                 if vl < totals.bestVal {
                     totals.bestVal = vl; totals.bestStep = s
-                    if o.keep == .best { try workdir.saveModel(p.model, tokenizer: p.tokenizer, at: partial + "/best") }
+                    if o.keep == .best { try saveWeights(p, at: partial + "/best") }
                 }
             }
             try metrics.append(m)
             if isCheckpoint {
                 try FileManager.default.createDirectory(atPath: partial + "/checkpoints", withIntermediateDirectories: true)
-                try workdir.saveModel(p.model, tokenizer: p.tokenizer, at: partial + "/checkpoints/" + String(format: "step-%06d", s))
+                try saveWeights(p, at: partial + "/checkpoints/" + String(format: "step-%06d", s))
             }
             if o.saveEvery > 0 && s % o.saveEvery == 0 && !isLast { try saveState(p, packer.state, totals) }
             if showProgress {
@@ -378,13 +435,25 @@ public final class TrainRun {
     func writeModel(_ p: TrainPlan, identity: JSONObject, settings: JSONObject, started: Double, trainCPU: Double,
                     summary: inout TrainSummary) throws {
         let model = p.model
-        if o.keep == .best, FileManager.default.fileExists(atPath: partial + "/best") {
-            try model.loadWeights(partial + "/best/" + LlamaModel.weightsFile)
+        let best = o.keep == .best && FileManager.default.fileExists(atPath: partial + "/best")
+        if let lora = p.lora {
+            if best { try lora.loadWeights(directory: partial + "/best") }
+            try lora.save(directory: partial)
+        } else {
+            if best { try model.loadWeights(partial + "/best/" + LlamaModel.weightsFile) }
+            try model.save(directory: partial, tokenizer: p.tokenizer)
         }
-        try model.save(directory: partial, tokenizer: p.tokenizer)
         let info = runInfo(p, identity: identity, settings: settings, started: started, trainCPU: trainCPU, summary)
         try writeFileAtomically(partial + "/st-train.json", JSON.object(info).serialized() + "\n")
         summary.epochsSeen = Double(p.packer.state.placed) / Double(p.store.count)
+    }
+
+    /// A model directory (or, with --lora, an adapter directory) of the current weights at `dir`: best/,
+    /// checkpoints/step-N.
+    func saveWeights(_ p: TrainPlan, at dir: String) throws {
+        try workdir.saveDirectory(at: dir) { tmp in
+            if let lora = p.lora { try lora.save(directory: tmp) } else { try p.model.save(directory: tmp, tokenizer: p.tokenizer) }
+        }
     }
 
     /// st-train.json: the run's inputs, settings, counts and timings.
@@ -395,6 +464,12 @@ public final class TrainRun {
         info["tool"] = JSON("st-train")
         info["data"] = .array(o.data.map { JSON($0) }); info["val"] = .array(o.val.map { JSON($0) })
         info["init"] = o.initDir.map { JSON($0) } ?? .null
+        info["adapter"] = o.adapter.map { JSON($0) } ?? .null
+        if let l = p.lora {
+            info["lora"] = .object(JSONObject([("r", JSON(l.config.rank)), ("alpha", JSON(l.config.alpha)),
+                ("dropout", JSON(l.config.dropout)), ("targets", .array(l.config.targets.map { JSON($0.hfName) })),
+                ("trainable_parameters", JSON(l.parameterCount))]))
+        }
         info["identity"] = .object(identity); info["schedule"] = .object(settings)
         info["steps"] = JSON(p.core.step); info["examples_seen"] = JSON(summary.examples)
         info["tokens_seen"] = JSON(summary.tokens); info["loss_tokens_seen"] = JSON(summary.lossTokens)

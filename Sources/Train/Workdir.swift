@@ -113,10 +113,15 @@ final class TrainWorkdir {
 
     /// Writes a model directory at `dir` (best/, checkpoints/step-N) through a temporary name.
     func saveModel(_ model: LlamaModel, tokenizer: ModelTokenizer, at dir: String) throws {
+        try saveDirectory(at: dir) { try model.save(directory: $0, tokenizer: tokenizer) }
+    }
+
+    /// Writes a directory at `dir` through `write` into a temporary name, renamed into place.
+    func saveDirectory(at dir: String, _ write: (String) throws -> Void) throws {
         let fm = FileManager.default
         let tmp = dir + ".tmp"
         try? fm.removeItem(atPath: tmp)
-        try model.save(directory: tmp, tokenizer: tokenizer)
+        try write(tmp)
         try? fm.removeItem(atPath: dir)
         guard rename(tmp, dir) == 0 else { throw ToolInputError("\(tmp): cannot rename into place") }
     }

@@ -131,6 +131,9 @@ struct EvalCommand: ToolCommand {
                                valueName: "dir"))
     var model: String?
 
+    @Option(help: ArgumentHelp("--loss: a PEFT LoRA adapter of --model (st-train --lora's output), merged in.", valueName: "dir"))
+    var adapter: String?
+
     @Option(help: ArgumentHelp("--loss: tokens per row, as st-train's --context (default 256).", valueName: "n"))
     var context: Int?
 
@@ -155,7 +158,7 @@ struct EvalCommand: ToolCommand {
 
     func validate() throws {
         if lossData.isEmpty {
-            let lossOnly: [(String, Bool)] = [("--model", model != nil), ("--context", context != nil), ("--batch", batch != nil),
+            let lossOnly: [(String, Bool)] = [("--model", model != nil), ("--adapter", adapter != nil), ("--context", context != nil), ("--batch", batch != nil),
                 ("--long", long != nil), ("--text-field", textField != nil), ("--prompt-field", promptField != nil),
                 ("--completion-field", completionField != nil), ("--weight-field", weightField != nil), ("--chat", chat)]
             if let (name, _) = lossOnly.first(where: { $0.1 }) { throw ValidationError("\(name) goes with --loss DATA") }
@@ -285,6 +288,7 @@ extension EvalCommand {
         if let f = completionField { o.fields.completion = f }
         if let f = weightField { o.fields.weight = f }
         o.chat = chat
+        o.adapter = adapter
         let dir = model!
         let reader = try openInputs(lossData, tool: tool, common: common, emptyIsError: true)
         let names = lossData.map { $0 == "-" ? "<stdin>" : $0 }.joined(separator: ", ")

@@ -90,6 +90,9 @@ struct STSample: ToolCommand {
     @Option(help: ArgumentHelp("Model: a directory (config.json, weights, tokenizer) or a .gguf file.", valueName: "dir|file.gguf"))
     var model: String
 
+    @Option(help: ArgumentHelp("A PEFT LoRA adapter of --model (st-train --lora's output), merged into it at load.", valueName: "dir"))
+    var adapter: String?
+
     @Option(help: ArgumentHelp("A built-in method or a method file (repeatable).", valueName: "name|file"))
     var method: [String] = []
 
@@ -182,6 +185,7 @@ struct STSample: ToolCommand {
         o.prefixLM = prefixLM
         o.chat = chat
         o.weights = WeightPrecision(rawValue: dtype)!
+        o.adapter = adapter
 
         let reader = try openInputs(inputs, tool: Self.toolName, common: common)
         let engine = try SampleEngine(modelDirectory: model, options: o)

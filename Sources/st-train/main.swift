@@ -63,6 +63,16 @@ struct STTrain: ToolCommand {
         (default: a tenth of the run) and at the end; --keep best makes the output the weights with the lowest \
         validation loss. --checkpoints K writes K evenly spaced model directories to DIR/checkpoints/step-N.
 
+        LoRA: --lora R trains low-rank adapters (PEFT's LoRA) on --init's projections, chosen by --lora-targets \
+        (default all seven: q,k,v,o,gate,up,down), with --lora-alpha (default 2 × R: the update is scaled by \
+        alpha / R) and --lora-dropout (default 0); the base weights stay frozen (no gradients, no AdamW \
+        moments). A starts kaiming-uniform from --seed, B at zero. -o DIR then gets a PEFT adapter: \
+        adapter_config.json (naming --init as the base) and adapter_model.safetensors (PEFT's tensor names), \
+        with st-train.json and metrics.jsonl; PEFT loads it, and st-sample, st-eval and st-train take it as \
+        --adapter DIR beside the base. --init B --adapter DIR continues training that adapter with --lora R \
+        (R must be its rank), or without --lora merges it into B and fine-tunes every weight; --merge writes B \
+        with the adapter merged in as a model directory to -o DIR and stops.
+
         --save-every N saves the weights, AdamW moments and data position every N steps into DIR.partial; after \
         a crash or kill -9, the same command with --resume continues and ends with weights bitwise identical \
         to an uninterrupted run. Every random choice comes from --seed, and the result is bitwise the same for \
@@ -78,12 +88,15 @@ struct STTrain: ToolCommand {
           st-train corpus-code.jsonl.zst --config config.json --objective causal:0.5,fim:0.5 --steps 1000 -o code
           # A cooldown: continue from a checkpoint on a new mixture, learning rate annealed linearly to 1e-6
           st-train cooldown-mix.jsonl.zst --init base --schedule linear --lr 1e-3 --min-lr 1e-6 --steps 200 -o cooled
+          # LoRA on a GGUF base: rank 16 adapters on every projection; then sample with them, or merge them
+          st-train kept.jsonl --init SmolLM2-135M-Instruct.Q4_1.gguf --chat --lora 16 --steps 200 --lr 2e-4 -o adapter
+          st-train --init SmolLM2-135M-Instruct.Q4_1.gguf --adapter adapter --merge -o merged
           # Resumable: save every 50 steps, and after an interruption run the same command with --resume
           st-train data.jsonl.zst --init base --steps 2000 --save-every 50 --resume -o model
 
         EXIT STATUS:
           0   success
-          1   bad input or a failed run (empty data, an example with no completion, a config that does not match --init, a NaN loss, a full disk): one line on stderr, no model directory written
+          1   bad input or a failed run (empty data, an example with no completion, a config that does not match --init, an adapter that does not fit the base, --lora 0, an unknown --lora-targets name, a NaN loss, a full disk): one line on stderr, no model directory written
           64  usage error: an unknown option or a bad option value
           130 interrupted (SIGINT; 143 for SIGTERM)
         """)
@@ -94,6 +107,11 @@ struct STTrain: ToolCommand {
     func run() throws {
         let tool = Self.toolName, quiet = options.common.quiet
         let runner = try TrainRun(options: options, say: { note(tool, $0) }, warn: { if !quiet { ToolSupport.warn(tool, $0) } })
+        if options.merge {
+            do { try runner.mergeOnly() } catch let e as ModelError { throw ToolError(e.description) }
+            if !quiet { note(tool, "merged \(options.adapter!) into \(options.initDir!); wrote \(options.output)") }
+            return
+        }
         installStopHandlers()
         let s: TrainSummary
         do { s = try runner.run() } catch let e as Interrupted {
