@@ -35,10 +35,10 @@ typealias MatmulStep = (_ out: FPtr, _ inp: CFPtr, _ weight: CFPtr, _ n: Int, _ 
 typealias AttentionStep = (_ layer: Int, _ ao: FPtr, _ qkv: CFPtr) -> Void
 
 /// logits (n,V) for tokens (n) at positions (n): embedding, every layer, the final norm into xf (n,C) with
-/// rstdf (n), the head. Layer l works in buffers(l); layer 0's x gets the embedding, and the last layer's out
-/// is normed.
+/// rstdf (n), the head (unless logits is nil: the trainer runs the head itself, in row chunks). Layer l works in
+/// buffers(l); layer 0's x gets the embedding, and the last layer's out is normed.
 func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: Int,
-                  _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr,
+                  _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr?,
                   matmul: MatmulStep, attention: AttentionStep) {
     let c = model.config, C = c.hiddenSize, eps = Float(c.rmsNormEps)
     let p = model.params.ptr
@@ -47,7 +47,7 @@ func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: I
         layerForward(model, l, buffers(l), positions, n, matmul: matmul, attention: attention)
     }
     rmsnormForward(xf, rstdf, buffers(c.numLayers - 1).out, p + model.finalNorm, n, C, eps)
-    matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize)
+    if let logits { matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize) }
 }
 
 /// Layer l's forward over n tokens (the steps in the header).
