@@ -4,3 +4,8 @@
 ## bench-train: st-train end to end on configs S and M (data loading and packing included) beside the bare step
 bench-train: build
 	@bash bench/train.sh
+
+.PHONY: bench-train-real
+## bench-train-real: st-train full fine-tune of SmolLM2-135M (8 x 256 tokens) beside PyTorch eager in one run
+bench-train-real: build models
+	@TORCH_PYTHON=$(TORCH_PYTHON) ST_SMOLLM2_GGUF=$(SMOLLM2) bash bench/train-real.sh
