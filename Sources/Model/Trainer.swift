@@ -45,7 +45,8 @@ public final class LlamaTrainer {
     /// all N x V logits, made only by forward(keepLogits: true)
     private var fullLogits: FloatBuffer?
 
-    public init(model: LlamaModel, batch B: Int, context T: Int) {
+    /// headRows: rows of the head's chunks (nil: as many as fit 64 MB of logits; tests set a few).
+    public init(model: LlamaModel, batch B: Int, context T: Int, headRows: Int? = nil) {
         self.model = model; self.B = B; self.T = T
         let c = model.config
         let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, D = c.headDim
@@ -84,8 +85,8 @@ public final class LlamaTrainer {
         dgu = s.add("dgu", [N, 2 * I]).offset
         dh = s.add("dh", [N, I]).offset
         dscores = s.add("dscores", [B, c.numKVHeads, T, T]).offset
-        headRows = min(N, max(16, (1 << 24) / c.vocabSize / 16 * 16))   // at most 64 MB of logits
-        headLogits = s.add("headLogits", [headRows, c.vocabSize]).offset
+        self.headRows = min(N, max(1, headRows ?? max(16, (1 << 24) / c.vocabSize / 16 * 16)))   // at most 64 MB of logits
+        headLogits = s.add("headLogits", [self.headRows, c.vocabSize]).offset
         scratch = s.allocate()
         setCausal()
     }
