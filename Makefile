@@ -93,8 +93,8 @@ $(DEMO)/rft.jsonl.zst: $(DEMO)/samples.jsonl.zst $(BIN)/st-filter
 $(DEMO)/mix.jsonl.zst: $(DEMO)/kept.jsonl.zst $(DEMO)/rft.jsonl.zst $(BIN)/st-mix
 	st-mix $(DEMO)/kept.jsonl.zst:0.5 $(DEMO)/rft.jsonl.zst:0.5 --total 1000 --tag source --seed $(SEED) -q -o $@
 
-## bench: speed benchmarks; results go to BENCHMARKS.md by hand
-bench: build
+## bench: speed benchmarks (bench/*.sh; the real-model one needs `models`); results go to BENCHMARKS.md by hand
+bench: build models
 	@for f in bench/*.sh; do TORCH_PYTHON=$(TORCH_PYTHON) bash $$f || exit 1; done
 
 ## check-full: the heavy checks make test leaves out (full MBPP conformance, transformers round trip)

@@ -10,3 +10,8 @@ bench-train: build
 golden-lora: build models
 	$(TORCH_PYTHON) scripts/reference/lora_golden.py $(BIN)
 	$(TORCH_PYTHON) scripts/reference/lora_golden.py --smollm2 $(SMOLLM2) ../shared/data/gsm8k/test.jsonl $(BIN)
+
+.PHONY: bench-train-real
+## bench-train-real: st-train full fine-tune of SmolLM2-135M (8 x 256 tokens) beside PyTorch eager in one run
+bench-train-real: build models
+	@TORCH_PYTHON=$(TORCH_PYTHON) ST_SMOLLM2_GGUF=$(SMOLLM2) bash bench/train-real.sh

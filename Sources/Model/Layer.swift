@@ -42,10 +42,10 @@ typealias ProjectionHook = (_ layer: Int, _ proj: Projection, _ out: FPtr, _ inp
 typealias ProjectionBackHook = (_ layer: Int, _ proj: Projection, _ dout: CFPtr, _ inp: CFPtr, _ dinp: FPtr, _ n: Int) -> Void
 
 /// logits (n,V) for tokens (n) at positions (n): embedding, every layer, the final norm into xf (n,C) with
-/// rstdf (n), the head. Layer l works in buffers(l); layer 0's x gets the embedding, and the last layer's out
-/// is normed.
+/// rstdf (n), the head (unless logits is nil: the trainer runs the head itself, in row chunks). Layer l works in
+/// buffers(l); layer 0's x gets the embedding, and the last layer's out is normed.
 func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: Int,
-                  _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr,
+                  _ buffers: (Int) -> LayerBuffers, xf: FPtr, rstdf: FPtr, logits: FPtr?,
                   matmul: MatmulStep, attention: AttentionStep, headRows: [Int]? = nil, hook: ProjectionHook? = nil) {
     let c = model.config, C = c.hiddenSize, eps = Float(c.rmsNormEps)
     let p = model.params.ptr
@@ -56,13 +56,13 @@ func modelForward(_ model: LlamaModel, _ tokens: IPtr, _ positions: IPtr, _ n: I
     let last = buffers(c.numLayers - 1).out
     guard let rows = headRows else {
         rmsnormForward(xf, rstdf, last, p + model.finalNorm, n, C, eps)
-        matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize)
+        if let logits { matmul(logits, xf, p + model.lmHead, n, C, c.vocabSize) }
         return
     }
     // only these tokens' logits (a prefill needs each prompt's last; the head is a fifth of a 135M model's
     // multiplies): their rows normed one by one into xf, row j for token rows[j]
     for (j, r) in rows.enumerated() { rmsnormForward(xf + j * C, rstdf + j, last + r * C, p + model.finalNorm, 1, C, eps) }
-    if !rows.isEmpty { matmul(logits, xf, p + model.lmHead, rows.count, C, c.vocabSize) }
+    if let logits, !rows.isEmpty { matmul(logits, xf, p + model.lmHead, rows.count, C, c.vocabSize) }
 }
 
 /// Layer l's forward over n tokens (the steps in the header).

@@ -35,18 +35,26 @@ public final class LlamaTrainer {
     /// attention key range [kvStart, kvEnd) of each query token (see Tensor/Attention.swift)
     public let kvStart: UnsafeMutablePointer<Int32>, kvEnd: UnsafeMutablePointer<Int32>
 
-    // Activations
+    // Activations. Each layer keeps what its backward cannot cheaply redo; the normed inputs of its two
+    // projections (xn1, xn2) and the SwiGLU output (h) live once, shared, and backward recomputes them from the
+    // kept x, x2 and gu with the same kernels (the same bits): 22 MB a layer at SmolLM2-135M size, 8 x 256.
     let acts: FloatBuffer
     let resid: [Int]     // L+1 residual streams (N,C)
-    struct LayerActs { let xn1, rstd1, qkv, att, ao, x2, xn2, rstd2, gu, h: Int; let qkvRaw: Int, qkRstd: Int }
+    struct LayerActs { let rstd1, qkv, att, ao, x2, rstd2, gu: Int; let qkvRaw: Int, qkRstd: Int }
     let la: [LayerActs]
-    let xf: Int, rstdf: Int, logits: Int, losses: Int
+    let xn1: Int, xn2: Int, h: Int
+    let xf: Int, rstdf: Int, losses: Int
     // Gradient scratch (shared by all layers)
     let scratch: FloatBuffer
     let dresid: Int, dxn: Int, dqkv: Int, dao: Int, dgu: Int, dh: Int, dscores: Int
-    private var probs: FloatBuffer?
+    /// The head and the loss run over headRows rows at a time, in headLogits (headRows, V): the logits of every
+    /// position at once would be N x V floats (400 MB for a 49k vocabulary at 8 x 256 tokens).
+    let headRows: Int, headLogits: Int
+    /// all N x V logits, made only by forward(keepLogits: true)
+    private var fullLogits: FloatBuffer?
 
-    public init(model: LlamaModel, batch B: Int, context T: Int, lora: LoRAAdapters? = nil) {
+    /// headRows: rows of the head's chunks (nil: as many as fit 64 MB of logits; tests set a few).
+    public init(model: LlamaModel, batch B: Int, context T: Int, lora: LoRAAdapters? = nil, headRows: Int? = nil) {
         self.model = model; self.B = B; self.T = T; self.lora = lora
         let c = model.config
         let N = B * T, C = c.hiddenSize, I = c.intermediateSize, H = c.numHeads, D = c.headDim
@@ -65,17 +73,18 @@ public final class LlamaTrainer {
         var l = Layout()
         resid = (0...c.numLayers).map { l.add("resid\($0)", [N, C]).offset }
         la = (0..<c.numLayers).map { i in
-            LayerActs(xn1: l.add("xn1.\(i)", [N, C]).offset, rstd1: l.add("rstd1.\(i)", [N]).offset,
+            LayerActs(rstd1: l.add("rstd1.\(i)", [N]).offset,
                       qkv: l.add("qkv.\(i)", [N, c.qkvSize]).offset, att: l.add("att.\(i)", [B, H, T, T]).offset,
                       ao: l.add("ao.\(i)", [N, H * D]).offset, x2: l.add("x2.\(i)", [N, C]).offset,
-                      xn2: l.add("xn2.\(i)", [N, C]).offset, rstd2: l.add("rstd2.\(i)", [N]).offset,
-                      gu: l.add("gu.\(i)", [N, 2 * I]).offset, h: l.add("h.\(i)", [N, I]).offset,
+                      rstd2: l.add("rstd2.\(i)", [N]).offset, gu: l.add("gu.\(i)", [N, 2 * I]).offset,
                       qkvRaw: c.qkNorm ? l.add("qkvRaw.\(i)", [N, c.qkvSize]).offset : 0,
                       qkRstd: c.qkNorm ? l.add("qkRstd.\(i)", [N * (H + c.numKVHeads)]).offset : 0)
         }
+        xn1 = l.add("xn1", [N, C]).offset
+        xn2 = l.add("xn2", [N, C]).offset
+        h = l.add("h", [N, I]).offset
         xf = l.add("xf", [N, C]).offset
         rstdf = l.add("rstdf", [N]).offset
-        logits = l.add("logits", [N, c.vocabSize]).offset
         losses = l.add("losses", [N]).offset
         acts = l.allocate()
         var s = Layout()
@@ -86,6 +95,8 @@ public final class LlamaTrainer {
         dgu = s.add("dgu", [N, 2 * I]).offset
         dh = s.add("dh", [N, I]).offset
         dscores = s.add("dscores", [B, c.numKVHeads, T, T]).offset
+        self.headRows = min(N, max(1, headRows ?? max(16, (1 << 24) / c.vocabSize / 16 * 16)))   // at most 64 MB of logits
+        headLogits = s.add("headLogits", [self.headRows, c.vocabSize]).offset
         scratch = s.allocate()
         setCausal()
     }
@@ -140,21 +151,37 @@ public final class LlamaTrainer {
     // MARK: forward
 
     /// Forward pass over the current inputs; returns the mean loss (sum of weight x NLL over positions with a
-    /// target, divided by the sum of their weights; 0 when none). Logits stay available through `logitsPointer`.
+    /// target, divided by the sum of their weights; 0 when none). With keepLogits, all logits stay available
+    /// through `logitsPointer` (N x V floats, allocated on first use); without, the head runs in row chunks.
     @discardableResult
-    public func forward() -> Double {
+    public func forward(keepLogits: Bool = true) -> Double {
         lora?.dropoutKey = nil   // evaluation: no dropout
         runForward()
-        let c = model.config, N = B * T, V = c.vocabSize
+        let c = model.config, N = B * T, V = c.vocabSize, C = c.hiddenSize
+        if keepLogits {
+            if fullLogits == nil { fullLogits = FloatBuffer(count: N * V) }
+            matmulForward(fullLogits!.ptr, a(xf), p(model.lmHead), nil, N, C, V)
+        }
         let norm = weightSum()
         if norm == 0 { return 0 }
-        if probs == nil { probs = FloatBuffer(count: N * V) }
-        crossEntropyForward(a(losses), probs!.ptr, a(logits), targets, hasWeights ? weights : nil, N, V)
+        for r0 in stride(from: 0, to: N, by: headRows) {
+            let n = min(headRows, N - r0)
+            let chunk = s(headLogits)   // the probabilities (over the chunk's logits when they are not kept)
+            if let full = fullLogits, keepLogits {
+                crossEntropyForward(a(losses) + r0, chunk, full.ptr + r0 * V, targets + r0, hasWeights ? weights + r0 : nil, n, V)
+            } else {
+                matmulForward(chunk, a(xf) + r0 * C, p(model.lmHead), nil, n, C, V)
+                crossEntropyForward(a(losses) + r0, chunk, chunk, targets + r0, hasWeights ? weights + r0 : nil, n, V)
+            }
+        }
         return deterministicSum(a(losses), N) / norm
     }
 
-    /// Logits (B*T, V) of the last forward() call.
-    public var logitsPointer: UnsafePointer<Float> { UnsafePointer(a(logits)) }
+    /// Logits (B*T, V) of the last forward(keepLogits: true) call.
+    public var logitsPointer: UnsafePointer<Float> {
+        precondition(fullLogits != nil, "logitsPointer: no forward(keepLogits: true) yet")
+        return UnsafePointer(fullLogits!.ptr)
+    }
 
     /// Sum of weights over positions with a target (the loss normaliser).
     public func weightSum() -> Double {
@@ -168,17 +195,26 @@ public final class LlamaTrainer {
     @inline(__always) func g(_ off: Int) -> UnsafeMutablePointer<Float> { grads.ptr + off }
     @inline(__always) func s(_ off: Int) -> UnsafeMutablePointer<Float> { scratch.ptr + off }
 
-    /// Layer l's activations (Layer.swift): each layer its own, kept for backward.
+    /// Layer l's activations (Layer.swift): each layer its own, kept for backward, but xn1, xn2 and h (shared,
+    /// see recompute).
     func layerBuffers(_ l: Int) -> LayerBuffers {
         let x = la[l]
-        return LayerBuffers(x: a(resid[l]), xn1: a(x.xn1), rstd1: a(x.rstd1), qkv: a(x.qkv), ao: a(x.ao),
-                            proj: a(x.x2), x2: a(x.x2), xn2: a(x.xn2), rstd2: a(x.rstd2), gu: a(x.gu), h: a(x.h),
+        return LayerBuffers(x: a(resid[l]), xn1: a(xn1), rstd1: a(x.rstd1), qkv: a(x.qkv), ao: a(x.ao),
+                            proj: a(x.x2), x2: a(x.x2), xn2: a(xn2), rstd2: a(x.rstd2), gu: a(x.gu), h: a(h),
                             mlp: a(resid[l + 1]), out: a(resid[l + 1]), qkvRaw: a(x.qkvRaw), qkRstd: a(x.qkRstd))
+    }
+
+    /// Redo layer l's xn1, xn2 and h as its forward made them (the last layer's are still there).
+    func recompute(_ l: Int) {
+        let c = model.config, w = model.layers[l], b = layerBuffers(l), N = B * T, eps = Float(c.rmsNormEps)
+        rmsnormForward(b.xn1, b.rstd1, b.x, p(w.inputNorm), N, c.hiddenSize, eps)
+        rmsnormForward(b.xn2, b.rstd2, b.x2, p(w.postNorm), N, c.hiddenSize, eps)
+        swigluForward(b.h, b.gu, N, c.intermediateSize)
     }
 
     func runForward() {
         let c = model.config, B = self.B, T = self.T, H = c.numHeads, KV = c.numKVHeads, D = c.headDim
-        modelForward(model, tokens, positions, B * T, layerBuffers, xf: a(xf), rstdf: a(rstdf), logits: a(logits),
+        modelForward(model, tokens, positions, B * T, layerBuffers, xf: a(xf), rstdf: a(rstdf), logits: nil,
                      matmul: { matmulForward($0, $1, $2, nil, $3, $4, $5) },
                      attention: { l, ao, qkv in
                          attentionForward(ao, self.a(self.la[l].att), qkv, self.kvStart, self.kvEnd, B, T, H, KV, D) },
@@ -202,17 +238,22 @@ public final class LlamaTrainer {
         let norm = weightSum()
         if norm == 0 { return 0 }
         let scale = Float(lossScale ?? 1 / norm)
-        // logits become dloss/dlogits
-        crossEntropyFused(a(losses), a(logits), targets, hasWeights ? weights : nil, scale, N, V)
-        let loss = deterministicSum(a(losses), N) / norm
-        let dlogits = a(logits)
         let frozen = lora != nil   // LoRA: input gradients only, through the frozen weights
-        matmulBackward(s(dxn), frozen ? nil : g(model.lmHead), nil, dlogits, a(xf), p(model.lmHead), N, C, V, overwriteDinp: true)
+        // the head, its loss and its backward, chunk by chunk of rows (the chunk's logits become dloss/dlogits);
+        // the head's weight gradient adds up the chunks in order
+        for r0 in stride(from: 0, to: N, by: headRows) {
+            let n = min(headRows, N - r0), chunk = s(headLogits), x = a(xf) + r0 * C
+            matmulForward(chunk, x, p(model.lmHead), nil, n, C, V)
+            crossEntropyFused(a(losses) + r0, chunk, targets + r0, hasWeights ? weights + r0 : nil, scale, n, V)
+            matmulBackward(s(dxn) + r0 * C, frozen ? nil : g(model.lmHead), nil, chunk, x, p(model.lmHead), n, C, V, overwriteDinp: true)
+        }
+        let loss = deterministicSum(a(losses), N) / norm
         s(dresid).update(repeating: 0, count: N * C)
         rmsnormBackward(s(dresid), frozen ? nil : g(model.finalNorm), s(dxn), a(resid[c.numLayers]), p(model.finalNorm), a(rstdf), N, C)
         let sc = LayerGradScratch(dresid: s(dresid), dxn: s(dxn), dqkv: s(dqkv), dao: s(dao), dgu: s(dgu), dh: s(dh))
         let hook: ProjectionBackHook? = lora.map { lo in { lo.backward(self.loraWork!, $0, $1, $2, $3, $4, $5) } }
         for l in stride(from: c.numLayers - 1, through: 0, by: -1) {
+            if l < c.numLayers - 1 { recompute(l) }
             layerBackward(model, l, layerBuffers(l), sc, grads: frozen ? nil : grads.ptr, positions, N, hook: hook) { dq, dao in
                 attentionBackward(dq, dao, a(la[l].att), a(la[l].qkv), kvStart, kvEnd, s(dscores), B, T, H, KV, D)
             }

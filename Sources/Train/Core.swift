@@ -125,7 +125,7 @@ public final class TrainCore {
         for rs in batches {
             let w = load(rs)
             if w == 0 { continue }
-            sum += trainer.forward() * w
+            sum += trainer.forward(keepLogits: false) * w
             total += w
         }
         return total > 0 ? sum / total : .nan
