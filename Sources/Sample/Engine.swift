@@ -58,6 +58,8 @@ final class PromptJob {
     let tokens: [Int32]
     /// The prompt as text (special tokens by name, <bos> left out): the M-step trains on prompt_text → completion.
     var promptText = ""
+    /// With --chat, the messages before the reply (prompt_messages).
+    var promptMessages: [(role: String, content: String)] = []
     let samples: [Int]            // sample indices still to draw (resume may skip some)
     let ordinalBase: Int
     var next = 0                  // next entry of `samples` to start
@@ -272,6 +274,9 @@ final class ProblemFeed {
 
 public final class SampleEngine {
     public private(set) var stats = SampleStats()
+    /// Samples finished so far in this run, and a hook called after each (st-sample's progress line).
+    public private(set) var samplesDone = 0
+    public var onSample: ((SampleEngine) -> Void)?
     public let model: LlamaModel
     public let tokenizer: ModelTokenizer
     /// generation ends at any of these (<eos> and <eom> for st's byte tokenizer; the model's eos list)
@@ -372,7 +377,7 @@ public final class SampleEngine {
     /// The prompt's ids and its text: with --chat, the rendered prompt as the user message of a conversation
     /// through the chat template (after the method's system message) with the generation prompt, encoded once
     /// with no special tokens added (the template writes them), as apply_chat_template tokenizes.
-    func prompt(_ m: Method, _ pieces: [PromptPiece]) throws -> (ids: [Int32], text: String) {
+    func prompt(_ m: Method, _ pieces: [PromptPiece]) throws -> (ids: [Int32], text: String, messages: [(role: String, content: String)]) {
         guard options.chat else {
             // <bos> left out of the text, also when the template writes it ({@bos} first)
             let text = pieces.enumerated().map { i, p in
@@ -380,7 +385,7 @@ public final class SampleEngine {
                 if case .special(let n) = p { return i == 0 && n == "bos" ? "" : "<\(n)>" }
                 return ""
             }.joined()
-            return (try encode(pieces), text)
+            return (try encode(pieces), text, [])
         }
         var user = ""
         for p in pieces {
@@ -389,14 +394,14 @@ public final class SampleEngine {
             case .special(let n): throw ToolInputError("method \(m.name): {@\(n)} cannot be part of a chat message (--chat)")
             }
         }
-        var messages: [Value] = []
-        if let s = m.system { messages.append(.message("system", s)) }
-        messages.append(.message("user", user))
+        var sent: [(role: String, content: String)] = []
+        if let s = m.system { sent.append(("system", s)) }
+        sent.append(("user", user))
         let text: String
-        do { text = try tokenizer.renderChat(messages, addGenerationPrompt: true) } catch {
+        do { text = try tokenizer.renderChat(sent.map { .message($0.role, $0.content) }, addGenerationPrompt: true) } catch {
             throw ToolInputError("\(tokenizer.origin): chat template: \(error)")
         }
-        return (try tokenizer.encode(text), text)
+        return (try tokenizer.encode(text), text, sent)
     }
 
     /// The problem's name by the schema's rule (`ProblemID.key`: field path `field`, else the first id field
@@ -448,8 +453,8 @@ public final class SampleEngine {
             let id = SampleEngine.problemID(rec, field: options.idField) ?? "#\(problemIndex)"
             for (mi, m) in options.methods.enumerated() {
                 let tokens: [Int32]
-                let promptText: String
-                do { (tokens, promptText) = try prompt(m, try adapt(m).render(rec)) } catch {
+                let promptText: String, messages: [(role: String, content: String)]
+                do { (tokens, promptText, messages) = try prompt(m, try adapt(m).render(rec)) } catch {
                     throw DataError(file: reader.file, line: reader.line, message: "\(error)")
                 }
                 let maxNew = min(m.maxTokens ?? options.maxTokens, decoder.maxLen - tokens.count)
@@ -469,6 +474,7 @@ public final class SampleEngine {
                 let job = PromptJob(record: rec, problemID: id, method: m, methodIndex: mi, tokens: tokens, samples: todo,
                                     ordinalBase: ordinalBase, stops: stops, maxNew: maxNew)
                 job.promptText = promptText
+                job.promptMessages = messages
                 sched.enqueue(job)
             }
         }
@@ -612,7 +618,12 @@ public final class SampleEngine {
             (F.flops, JSON(a.flops.rounded())), (F.model, JSON(modelID)), (F.seed, JSON(Int(truncatingIfNeeded: options.seed))),
             (F.temperature, JSON(options.settings.temperature)),
         ]
+        if options.chat {
+            fields.append((F.promptMessages, .array(a.job.promptMessages.map { JSON.object(JSONObject([("role", JSON($0.role)), ("content", JSON($0.content))])) })))
+        }
         if options.tokenIDs { fields.append((F.completionIDs, .array(a.tokens.map { JSON(Int($0)) }))) }
         sched.output.finish(a.ordinal, fields: fields)
+        samplesDone += 1
+        onSample?(self)
     }
 }

@@ -197,7 +197,32 @@ public enum BuiltinMethods {
         Method(name: "gsm8k", template: gsm8kExample + "Question: {question}\nAnswer:", stop: ["\n\nQuestion:", "\n\n\n"]),
         Method(name: "math", template: mathExample + "Problem: {problem}\nSolution:", stop: ["\n\nProblem:"]),
         Method(name: "mbpp", template: "You are an expert Python programmer, and here is your task: {text} Your code should pass these tests:\n\n{test_list}\n[BEGIN]\n", stop: ["[DONE]"]),
+        // Chat form, for an instruct model sampled with --chat: a word problem's `question` (st-tasks'
+        // arithmetic and GSM8K records alike) as the user message with the form of the answer asked for, no
+        // worked example. The reply ends at the model's end of turn.
+        chat("chat-text", system: nil, template: chatTextAsk + "Question: {question}\nSolution:"),
+        chat("chat-code", system: chatCodeSystem, template: chatCodeAsk + "Question: {question}\nReply with the program only."),
     ]
+
+    // What the chat methods ask for, in words SmolLM2-135M-Instruct follows (tried by hand, greedy), with one
+    // worked example of the form: a solution of one calculation per line whose last line is `Answer: N`
+    // (st-verify's "Answer:" rule), or a Python program in a ```python block that prints the number alone
+    // (st-verify runs the block and compares its output).
+    static let chatTextAsk = "Solve the math word problem. Write one calculation per line, then the final line 'Answer: N'.\n\n"
+        + "Question: A farmer has 3 bags with 5 apples in each bag. He eats 2 apples. How many apples are left?\n"
+        + "Solution:\n3 * 5 = 15\n15 - 2 = 13\nAnswer: 13\n\n"
+    static let chatCodeAsk = "Write a short Python program that computes the answer to the math word problem and prints only the number.\n\n"
+        + "Question: A farmer has 3 bags with 5 apples in each bag. He eats 2 apples. How many apples are left?\n"
+        + "Program:\n```python\nx = 3 * 5\nx = x - 2\nprint(x)\n```\n\n"
+
+    static let chatCodeSystem = "You are a Python programmer. You reply with one ```python block and nothing else."
+
+    static func chat(_ name: String, system: String?, template: String) -> Method {
+        // the model goes on with a question of its own after the answer: that is where the reply ends
+        var m = Method(name: name, template: template, stop: ["\n\nQuestion:"])
+        m.system = system
+        return m
+    }
 
     static let gsm8kExample = "Question: A baker makes 3 trays of 12 muffins and sells 20 of them. How many muffins are left?\n"
         + "Answer: The baker makes 3 * 12 = 36 muffins.\nAfter selling 20, 36 - 20 = 16 muffins are left.\n#### 16\n\n"

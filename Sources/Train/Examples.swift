@@ -12,7 +12,9 @@
 //
 // A conversation {"messages": [{"role", "content"}, ...]} (TRL's conversational format), or a pair with
 // --chat (user: prompt, assistant: completion), goes through the model's chat template and is trained on
-// its assistant turns only. The span of assistant message i is found by rendering prefixes, as transformers'
+// its assistant turns only. With --chat, st-sample --chat's samples (prompt_messages, the conversation it
+// sent, and a completion) are that conversation plus the completion as the assistant's turn, so the tokens
+// trained on are exactly those the model saw and wrote, and its end-of-turn. The span of assistant message i is found by rendering prefixes, as transformers'
 // assistant masks do: P = the messages before i with the generation prompt, Q = the messages up to i; the
 // span is the text Q adds after P (the content and the template's end-of-turn, e.g. "...<|im_end|>\n").
 // The whole rendering must start with Q and Q with P, else the record is refused. The rendering is encoded
@@ -267,6 +269,13 @@ public final class ExampleStore {
                     if let m = r[RecordField.messages], !m.isNull {
                         guard let list = m.array else { throw ToolInputError("'\(RecordField.messages)' is not a list of messages") }
                         try add(messages: list.map(chatValue), weight: w)
+                    } else if chat, fields.prompt == RecordField.prompt, r[fields.prompt] == nil,
+                              let sent = r[RecordField.promptMessages], !sent.isNull, let c = try str(fields.completion) {
+                        // st-sample --chat's sample: the conversation it sent, then the completion as the reply
+                        // (its prompt_text is that conversation already rendered, not a user message)
+                        guard let list = sent.array else { throw ToolInputError("'\(RecordField.promptMessages)' is not a list of messages") }
+                        if c.isEmpty { throw ToolInputError("empty completion ('\(fields.completion)')") }
+                        try add(messages: list.map(chatValue) + [.message("assistant", c)], weight: w)
                     } else {
                         // st-sample's records name the rendered prompt prompt_text: read when there is no `prompt`
                         var p = try str(fields.prompt)

@@ -170,7 +170,7 @@ public final class Verifier: @unchecked Sendable {
         if let s = str("solution"), hasBytes(s, "\\boxed") || hasBytes(s, "\\fbox") { return .math }
         if str("problem") != nil && record["answer"] != nil { return .math }
         switch record[RecordField.method]?.string {
-        case "gsm8k", "text", "code", "text-to-code", "code-to-text": return .gsm8k
+        case "gsm8k", "text", "code", "text-to-code", "code-to-text", "chat-text", "chat-code": return .gsm8k
         case "math": return .math
         case "humaneval": return .humaneval
         case "mbpp": return .mbpp

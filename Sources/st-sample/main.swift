@@ -17,13 +17,16 @@ struct STSample: ToolCommand {
         (the prompt the model saw, special tokens by name, <bos> left out: st-train --prompt-field prompt_text \
         trains on exactly it), completion (without the stop string), finish ("stop": end of text or a stop string; "length": --max-tokens or the \
         context ran out), prompt_tokens, completion_tokens, flops, model (directory name @ a hash of the \
-        weights), seed, temperature, and with --token-ids completion_ids. A translation method (text-to-code, \
+        weights), seed, temperature, with --chat prompt_messages (the system and user messages sent; st-train --chat trains \
+        on them plus the completion), and with --token-ids completion_ids. A translation method (text-to-code, \
         code-to-text) reads an earlier sample and keeps its completion and method as source_completion and \
         source_method. Records come out in problem, method, sample order.
 
         Methods: raw (the record's prompt field as written); text and code (the embedded arithmetic tasks: \
         chain of thought and Python program, the prompts of st-tasks' seed set); text-to-code and code-to-text \
-        (MMST translations of an earlier sample); humaneval (a HumanEval-format prompt, also the embedded \
+        (MMST translations of an earlier sample); chat-text and chat-code (with --chat, for an instruct model: \
+        a word problem's question field, st-tasks' arithmetic or GSM8K, asked for a worked solution ending \
+        'Answer: N' or for a Python program in a ```python block that prints the answer); humaneval (a HumanEval-format prompt, also the embedded \
         function tasks); infill (the middle between prefix and suffix fields, CodeGen2's format, for a model \
         trained with FIM); gsm8k, math, mbpp (the public benchmark record formats). A method file defines \
         another: header lines 'name:', 'stop:' (repeatable; \\n escapes), 'max-tokens:', 'system:' (--chat), then a line '---', \
@@ -161,6 +164,20 @@ struct STSample: ToolCommand {
         if let f = idField, (try? FieldPath(f)) == nil { throw ValidationError("--\(ProblemID.option): '\(f)' is not a field path") }
     }
 
+    /// How many samples this run draws, for the ETA: the problems of the input files (read once more; nil for
+    /// stdin) in this shard, times methods and n, less those --resume keeps.
+    func expectedSamples(existing: Int) throws -> Int? {
+        if inputs.isEmpty || inputs.contains("-") { return nil }
+        let r = try JSONLReader(paths: inputs, allowEmpty: true)
+        var problems = 0, index = 0
+        let sh = shard.flatMap(parseShard)
+        while try r.next() != nil {
+            if sh.map({ index % $0.1 == $0.0 }) ?? true { problems += 1 }
+            index += 1
+        }
+        return max(0, problems * method.count * n - existing)
+    }
+
     func parseShard(_ s: String) -> (Int, Int)? {
         let p = s.split(separator: "/").compactMap { Int($0) }
         guard p.count == 2, p[1] >= 1, p[0] >= 0, p[0] < p[1] else { return nil }
@@ -210,7 +227,12 @@ struct STSample: ToolCommand {
             }
         }
         let writer = try JSONLWriter(path: common.output)
+        if common.showProgress {
+            reader.progress = nil   // the input's records are problems: the samples are what takes the time
+            engine.onSample = SampleProgress(total: try expectedSamples(existing: existing.count)).update
+        }
         try engine.run(reader: reader, writer: writer, existing: existing)
+        if common.showProgress { fputs("\r\u{1B}[K", stderr) }
         try writer.commit()
         if common.verbose {
             let st = engine.stats
@@ -221,6 +243,30 @@ struct STSample: ToolCommand {
             note(Self.toolName, String(format: "generated %d tokens at %.0f tokens/s (prefill and decode time)", st.generatedTokens,
                                        Double(st.generatedTokens) / max(st.prefillSeconds + st.decodeSeconds, 1e-9)))
         }
+    }
+}
+
+/// The progress line on stderr (a terminal, not -q): samples done, generated tokens per second, and with a
+/// known total the share done and an ETA; redrawn at most four times a second.
+final class SampleProgress {
+    let total: Int?
+    let started = monotonicSeconds()
+    var lastPrint = 0.0
+
+    init(total: Int?) { self.total = total }
+
+    func update(_ e: SampleEngine) {
+        let now = monotonicSeconds()
+        guard now - lastPrint >= 0.25 else { return }
+        lastPrint = now
+        let elapsed = max(now - started, 1e-9), done = e.samplesDone
+        var line = "st-sample: \(done)\(total.map { "/\($0)" } ?? "") samples, "
+            + "\(Int(Double(e.stats.generatedTokens) / elapsed)) tokens/s"
+        if let t = total, t > 0 {
+            let eta = elapsed / Double(max(done, 1)) * Double(max(t - done, 0))
+            line += ", \(min(100, done * 100 / t))%, ETA \(Int(eta))s"
+        }
+        fputs("\r\u{1B}[K" + line, stderr)
     }
 }
 

@@ -31,7 +31,9 @@ struct STTrain: ToolCommand {
         add_bos/add_eos); with a Hugging Face tokenizer, <bos> if it adds one, the prompt and the completion \
         each encoded on its own, then its eos. {"messages": [{"role": ..., "content": ...}, ...]} records \
         (TRL's conversational format), and pairs with --chat (user: prompt, assistant: completion), are \
-        rendered with the model's chat template and trained on the assistant turns only: the span of an \
+        rendered with the model's chat template and trained on the assistant turns only (with --chat, a record \
+        of st-sample --chat, which carries prompt_messages, is that conversation plus its completion as the \
+        assistant's turn): the span of an \
         assistant message is what the template adds for it after the generation prompt (its content and \
         end-of-turn marker), found by rendering the conversation's prefixes; a template that does not render \
         prefixes of the conversation as prefixes is an error. An example longer than --context + 1 tokens is truncated (or skipped with --long \

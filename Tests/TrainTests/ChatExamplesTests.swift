@@ -60,6 +60,33 @@ final class ChatExamplesTests: XCTestCase {
         XCTAssertThrowsError(try byte.add(messages: msgs, weight: 1)) { XCTAssertTrue("\($0)".contains("needs a chat template"), "\($0)") }
     }
 
+    /// st-sample --chat's records: with --chat, the conversation it sent (prompt_messages) plus the completion as
+    /// the reply, whose rendering starts with the prompt_text the model saw; without --chat, prompt_text as is.
+    func testSampledChatRecordsTrainAsTheConversationSent() throws {
+        let tok = try tokenizer()
+        let sent: [Value] = [.message("system", "Be brief."), .message("user", "2+2?")]
+        let promptText = try tok.renderChat(sent, addGenerationPrompt: true)
+        let rec = "{\"prompt_text\": \(JSON(promptText).serialized()), \"completion\": \"4\", "
+            + "\"prompt_messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"2+2?\"}]}\n"
+        let path = NSTemporaryDirectory() + "st-chatex-\(UUID().uuidString).jsonl"
+        try rec.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = ExampleStore(tokenizer: tok, chat: true, context: 256)
+        try c.load(try JSONLReader(paths: [path]))
+        let (all, trained) = targets(c)
+        XCTAssertEqual(all, promptText + "4<|im_end|>\n")
+        XCTAssertEqual(trained, ["4<|im_end|>\n"])
+        // without --chat the rendered prompt_text is the prompt, not wrapped again
+        let p = ExampleStore(tokenizer: tok, context: 256)
+        try p.load(try JSONLReader(paths: [path]))
+        XCTAssertEqual(targets(p).all, promptText + "4<|im_end|>")
+        // prompt_messages that is not a list is an error naming it
+        try "{\"completion\": \"4\", \"prompt_messages\": \"x\"}\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ExampleStore(tokenizer: tok, chat: true, context: 256).load(try JSONLReader(paths: [path]))) {
+            XCTAssertTrue("\($0)".contains("'prompt_messages' is not a list"), "\($0)")
+        }
+    }
+
     func testHFDocumentsAndPairs() throws {
         let tok = try tokenizer()
         let s = ExampleStore(tokenizer: tok, context: 256)
