@@ -324,6 +324,8 @@ public final class SampleEngine {
         prefill = Prefill(decoder: decoder, vocab: vocab, prefixLM: options.prefixLM, flopsPerToken: flopsPerToken,
                           attentionFlopsPerPosition: attentionFlopsPerPosition)
         modelID = SampleEngine.identify(dir) + (options.adapter.map { "+" + SampleEngine.identify($0, weights: LoRAConfig.weightsFile) } ?? "")
+        // each {@name} against this tokenizer before any problem is read: the error names the method file's line
+        for m in options.methods { try adapt(m).checkSpecials(chat: options.chat) { tokenizer.special(named: $0) != nil } }
     }
 
     /// `<directory name>@<12 hex digits of a hash of the weights>` (with --adapter, `+<adapter>@<its hash>` after

@@ -37,8 +37,12 @@ public struct Method {
     /// A translation reads an earlier sample: its `completion` and `method` are kept as `source_completion`
     /// and `source_method` in the output.
     public var translates = false
-    /// The method file and the line its template starts on ("cot.txt:6"), named in errors; nil for a built-in.
-    public var source: String?
+    /// The method file, named in errors with the line of the mistake; nil for a built-in.
+    public var path: String?
+    /// The line of the method file the template starts on.
+    public var templateLine = 1
+    /// The method file and the line its template starts on ("cot.txt:6"); nil for a built-in.
+    public var source: String? { path.map { "\($0):\(templateLine)" } }
     /// What the completion is meant to be (text or a program); st-verify reads it from the record's `method`
     /// through the same schema rule.
     public var answer: AnswerKind { AnswerKind(method: name) }
@@ -47,10 +51,11 @@ public struct Method {
         self.name = name; self.template = template; self.stop = stop; self.maxTokens = maxTokens; self.translates = translates
     }
 
-    /// The prompt for one record. Errors name the missing field.
+    /// The prompt for one record. Errors name the missing field and, for a method file, its line.
     public func render(_ r: JSONRecord) throws -> [PromptPiece] {
         var pieces: [PromptPiece] = []
         var text = ""
+        var line = templateLine
         // Braces are found among Unicode scalars, not Characters: a grapheme cluster can swallow a brace
         // (U+0602 then `{` is one Character, as is `}` then a combining accent), found by fuzzing.
         let t = template.unicodeScalars
@@ -61,14 +66,14 @@ public struct Method {
                 let next = t.index(after: i)
                 if next < t.endIndex, t[next] == "{" { text.append("{"); i = t.index(after: next); continue }
                 guard let close = t[next...].firstIndex(of: "}") else {
-                    throw ToolInputError("\(where_): unclosed '{' in template")
+                    throw ToolInputError("\(place(line)): unclosed '{' in template")
                 }
                 let name = String(String.UnicodeScalarView(t[next..<close]))
                 if name.hasPrefix("@") {
                     if !text.isEmpty { pieces.append(.text(text)); text = "" }
                     pieces.append(.special(String(name.dropFirst())))
                 } else {
-                    text += try field(r, name)
+                    text += try field(r, name, line: line)
                 }
                 i = t.index(after: close)
             } else if c == "}" {
@@ -76,6 +81,7 @@ public struct Method {
                 if next < t.endIndex, t[next] == "}" { i = t.index(after: next) } else { i = next }
                 text.append("}")
             } else {
+                if c == "\n" { line += 1 }
                 text.unicodeScalars.append(c)
                 i = t.index(after: i)
             }
@@ -84,14 +90,14 @@ public struct Method {
         return pieces
     }
 
-    /// "method NAME" and, for a method file, where it is.
-    var where_: String { "method \(name)" + (source.map { " (\($0))" } ?? "") }
+    /// "method NAME" and, for a method file, the file and line: "method cot (cot.txt:7)".
+    func place(_ line: Int) -> String { "method \(name)" + (path.map { " (\($0):\(line))" } ?? "") }
 
-    func field(_ r: JSONRecord, _ name: String) throws -> String {
-        let path: FieldPath
-        do { path = try FieldPath(name) } catch { throw ToolInputError("\(where_): '{\(name)}' is not a field path") }
-        guard let v = r.value(at: path) else {
-            throw ToolInputError("\(where_) needs field '\(name)', which the record lacks")
+    func field(_ r: JSONRecord, _ name: String, line: Int) throws -> String {
+        let fieldPath: FieldPath
+        do { fieldPath = try FieldPath(name) } catch { throw ToolInputError("\(place(line)): '{\(name)}' is not a field path") }
+        guard let v = r.value(at: fieldPath) else {
+            throw ToolInputError("\(place(line)) needs field '\(name)', which the record lacks")
         }
         switch v {
         case .string(let s): return s
@@ -137,9 +143,42 @@ public struct Method {
         if BuiltinMethods.named(m.name) != nil {
             throw ToolInputError("\(path): the method name '\(m.name)' is a built-in's; give the file another name (a 'name:' line, or rename the file)")
         }
-        m.source = "\(path):\(templateLine)"
+        m.path = path
+        m.templateLine = templateLine
         try m.checkTemplate(path: path, firstLine: templateLine)
         return m
+    }
+
+    /// The special tokens the template names ({@name}), with the line of each.
+    public func specials() -> [(name: String, line: Int)] {
+        var found: [(name: String, line: Int)] = []
+        var line = templateLine
+        let t = template.unicodeScalars
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
+            if c == "\n" { line += 1 }
+            guard c == "{" else { i = t.index(after: i); continue }
+            let next = t.index(after: i)
+            if next < t.endIndex, t[next] == "{" { i = t.index(after: next); continue }
+            guard let close = t[next...].firstIndex(of: "}") else { break }
+            let name = String(String.UnicodeScalarView(t[next..<close]))
+            if name.hasPrefix("@") { found.append((String(name.dropFirst()), line)) }
+            for s in t[next..<close] where s == "\n" { line += 1 }
+            i = t.index(after: close)
+        }
+        return found
+    }
+
+    /// The special tokens checked against the model's tokenizer before any problem is read, so a misspelt
+    /// {@name} is reported at its line of the method file, not at the first record: `known` says whether the
+    /// tokenizer has it; with `chat`, no special token may appear (the prompt is a chat message).
+    public func checkSpecials(chat: Bool, known: (String) -> Bool) throws {
+        for (name, line) in specials() {
+            let at = path.map { "\($0):\(line): " } ?? "method \(self.name): "
+            if chat { throw ToolInputError("\(at){@\(name)} cannot be part of a chat message (--chat)") }
+            if !known(name) { throw ToolInputError("\(at)unknown special token {@\(name)}: the model's tokenizer has no such token") }
+        }
     }
 
     /// The template's braces and field names, checked when the file is read so a mistake is reported at its

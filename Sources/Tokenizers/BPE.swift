@@ -30,6 +30,11 @@ final class BPE: @unchecked Sendable {
         var pairs: [(String, Int)] = []
         for (k, v) in try vocabNode.members() { pairs.append((k, try v.int())) }
         let size = (pairs.map(\.1).max() ?? -1) + 1
+        // Ids index a dense table (and the model's embedding rows): an id far past the number of tokens is a
+        // broken file, not a reason to allocate gigabytes (found by fuzzing: an id of 10^12 ran out of memory).
+        if size > 2 * pairs.count + 256, let (k, i) = pairs.first(where: { $0.1 == size - 1 }) {
+            throw vocabNode.error("id \(i) for \(k.debugDescription) is far past the vocabulary's \(pairs.count) tokens")
+        }
         var toks = [[UInt8]](repeating: [], count: size)
         var table = ByteTable(capacity: pairs.count)
         for (k, i) in pairs {

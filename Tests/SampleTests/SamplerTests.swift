@@ -180,4 +180,26 @@ final class MethodTests: XCTestCase {
             XCTAssertTrue("\(e)".hasPrefix("<text>: no '---' line"), "\(e)")
         }
     }
+
+    /// Errors in a method file name the file and the line of the mistake, at render time and before it.
+    func testMethodFileErrorsNameTheirLine() throws {
+        let m = try Method.parse(text: "name: few\n---\nQ: {q}\n{@bos}A: {{x}}\n\n{a.b}{@sep} {@mask_1}\n", name: "few", path: "few.txt")
+        XCTAssertEqual(m.source, "few.txt:3")
+        XCTAssertEqual(m.specials().map { "\($0.name):\($0.line)" }, ["bos:4", "sep:6", "mask_1:6"])
+        let r = try record(#"{"q":"why?"}"#)
+        XCTAssertThrowsError(try m.render(r)) { e in
+            XCTAssertEqual("\(e)", "method few (few.txt:6) needs field 'a.b', which the record lacks")
+        }
+        XCTAssertNoThrow(try m.checkSpecials(chat: false) { _ in true })
+        XCTAssertThrowsError(try m.checkSpecials(chat: false) { $0 != "sep" }) { e in
+            XCTAssertEqual("\(e)", "few.txt:6: unknown special token {@sep}: the model's tokenizer has no such token")
+        }
+        XCTAssertThrowsError(try m.checkSpecials(chat: true) { _ in true }) { e in
+            XCTAssertEqual("\(e)", "few.txt:4: {@bos} cannot be part of a chat message (--chat)")
+        }
+        // a built-in is named by its name
+        XCTAssertThrowsError(try BuiltinMethods.named("infill")!.checkSpecials(chat: false) { $0 != "mask_1" }) { e in
+            XCTAssertEqual("\(e)", "method infill: unknown special token {@mask_1}: the model's tokenizer has no such token")
+        }
+    }
 }

@@ -82,6 +82,14 @@ final class GoldenTests: XCTestCase {
         let out = emojiIds.map { d.step($0) }
         XCTAssertEqual(out.compactMap { $0 }, ["😀"])
         XCTAssertNil(out.first!)
+        // A real U+FFFD looks like an incomplete character: held back until what follows arrives, and never
+        // emitted at the end (the tokenizers library's DecodeStream, same ids and pieces; found by fuzzing).
+        for (text, want) in [("ab \u{FFFD}", ["ab", " ", nil, nil, nil]), ("a\u{FFFD} b", ["a", nil, nil, nil, "\u{FFFD} b"])] {
+            var s = tok.streamingDecoder()
+            let ids = tok.encode(text)
+            XCTAssertEqual(ids.count, 5)
+            XCTAssertEqual(ids.map { s.step($0) }, want, text.debugDescription)
+        }
     }
 
     /// The real SmolLM2-135M tokenizer (built by scripts/reference/smollm2_tokenizer.py), when present.

@@ -58,6 +58,14 @@ final class LoadingTests: XCTestCase {
         o["pre_tokenizer"] = try JSON.parse(#"{"type":"Split","pattern":{"Regex":"(unclosed"},"behavior":"Isolated"}"#)
         XCTAssert(loadError(o)?.hasPrefix("tokenizer.json: pre_tokenizer.pattern.Regex: invalid or unsupported regex") == true, loadError(o) ?? "")
         XCTAssertEqual((try? HFTokenizer(json: Array("{".utf8), file: "t.json")) == nil, true)
+        // An id far past the vocabulary is an error, not a table of 10^12 entries (found by fuzzing).
+        o = try base()
+        m = o["model"]!.object!
+        var v = m["vocab"]!.object!
+        v["zz"] = .number("1000000000000")
+        m["vocab"] = .object(v)
+        o["model"] = .object(m)
+        XCTAssertEqual(loadError(o), #"tokenizer.json: model.vocab: id 1000000000000 for "zz" is far past the vocabulary's 701 tokens"#)
     }
 
     /// tokenizer_config.json / generation_config.json / config.json special tokens and flags.

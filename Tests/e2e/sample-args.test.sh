@@ -15,6 +15,16 @@ st-sample p.jsonl --model "$M" --method raw -n 3 --temperature 1 --max-tokens 8 
 cmp a.jsonl b.jsonl || die "-n3 -oFILE differ from -n 3 -o FILE"
 assert_eq "$(wc -l < a.jsonl)" 9
 
+# errors in a method file name the method file and the line of the mistake: a special token the model's
+# tokenizer lacks before any problem is read; a field a record lacks at the data line and the template's line
+printf 'name: sp\n---\nQ: {prompt}\n{@nosuch}\n' > sp.txt
+expect_error 1 "^st-sample: sp.txt:4: unknown special token \{@nosuch\}: the model's tokenizer has no such token$" \
+  st-sample p.jsonl --model "$M" --method sp.txt -o x.jsonl
+printf 'name: fl\n# answer below\n---\nQ: {prompt}\n\nA: {answer}\n' > fl.txt
+expect_error 1 "^st-sample: p.jsonl:1: method fl \(fl.txt:6\) needs field 'answer', which the record lacks$" \
+  st-sample p.jsonl --model "$M" --method fl.txt -o x.jsonl
+assert_no_file x.jsonl
+
 # The tools choose OpenBLAS's kernels themselves, so an environment's OPENBLAS_CORETYPE (some machines set
 # Haswell; make used to export SkylakeX) changes neither bytes nor speed; ST_OPENBLAS_CORETYPE still can.
 if grep -qw avx512f /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
