@@ -50,16 +50,6 @@ static inline float p_tree(P16 v) {
 #define VTREE4(a, b, c, d, t) ((t)[0] = p_tree(a), (t)[1] = p_tree(b), (t)[2] = p_tree(c), (t)[3] = p_tree(d))
 #define VSTORE(p, x) memcpy((p), (x).v, 64)
 #include "matmul_body.h"
-#undef FN
-#undef TGT
-#undef V
-#undef VZERO
-#undef VLOAD
-#undef VLOADBF
-#undef VFMA
-#undef VTREE
-#undef VTREE4
-#undef VSTORE
 
 #if defined(__x86_64__)
 // MARK: AVX2 + FMA: a 16-lane vector as two 8-lane halves
@@ -92,16 +82,6 @@ A2 static inline float a2_tree(A16 v) {
 #define VTREE4(a, b, c, d, t) ((t)[0] = a2_tree(a), (t)[1] = a2_tree(b), (t)[2] = a2_tree(c), (t)[3] = a2_tree(d))
 #define VSTORE(p, v) (_mm256_storeu_ps((p), (v).lo), _mm256_storeu_ps((p) + 8, (v).hi))
 #include "matmul_body.h"
-#undef FN
-#undef TGT
-#undef V
-#undef VZERO
-#undef VLOAD
-#undef VLOADBF
-#undef VFMA
-#undef VTREE
-#undef VTREE4
-#undef VSTORE
 
 // MARK: AVX-512
 #define A5 __attribute__((target("avx512f,avx2,fma")))
@@ -142,16 +122,6 @@ A5 static inline void a5_tree4(__m512 a, __m512 b, __m512 c, __m512 d, float *t)
 #define VTREE4(a, b, c, d, t) a5_tree4((a), (b), (c), (d), (t))
 #define VSTORE(p, v) _mm512_storeu_ps((p), (v))
 #include "matmul_body.h"
-#undef FN
-#undef TGT
-#undef V
-#undef VZERO
-#undef VLOAD
-#undef VLOADBF
-#undef VFMA
-#undef VTREE
-#undef VTREE4
-#undef VSTORE
 #endif
 
 // MARK: SwiGLU, per family: scalar code the compiler vectorizes for each target. The arithmetic is the

@@ -122,3 +122,14 @@ BLOCK(tree, uint16_t, VLOADBF)
 #undef TAIL_TREE
 #undef TILE
 #undef BLOCK
+// the includer's parameters too, so the next family defines its own
+#undef FN
+#undef TGT
+#undef V
+#undef VZERO
+#undef VLOAD
+#undef VLOADBF
+#undef VFMA
+#undef VTREE
+#undef VTREE4
+#undef VSTORE

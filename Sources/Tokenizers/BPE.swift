@@ -100,11 +100,7 @@ final class BPE: @unchecked Sendable {
         var i = 0
         var s: [UInt8] = []
         while i < p.count {
-            let (_, l) = scalarAt(p, i)
-            s.removeAll(keepingCapacity: true)
-            if i > 0 { s.append(contentsOf: prefix) }
-            s.append(contentsOf: p[i..<(i + l)])
-            if i + l == p.count { s.append(contentsOf: suffix) }
+            let l = symbolText(p, at: i, into: &s)
             if vocab.get(s) == nil && !(byteFallback && s.allSatisfy({ fallbackIds[Int($0)] >= 0 })) { return Array(p[i..<(i + l)]) }
             i += l
         }
@@ -158,17 +154,24 @@ final class BPE: @unchecked Sendable {
         out.append(contentsOf: scratch)
     }
 
+    /// The text of the symbol for the character at byte i of pre-token p (with the continuing-subword prefix
+    /// after the first, the end-of-word suffix on the last) into s; returns the character's length in bytes.
+    @inline(__always) private func symbolText(_ p: UnsafeBufferPointer<UInt8>, at i: Int, into s: inout [UInt8]) -> Int {
+        let (_, l) = scalarAt(p, i)
+        s.removeAll(keepingCapacity: true)
+        if i > 0 { s.append(contentsOf: prefix) }
+        s.append(contentsOf: p[i..<(i + l)])
+        if i + l == p.count { s.append(contentsOf: suffix) }
+        return l
+    }
+
     /// Initial symbols of a (non-raw) pre-token, character by character.
     private func symbols(_ p: UnsafeBufferPointer<UInt8>, into syms: inout [Int32]) {
         var pendingUnk: Int32? = nil
         var i = 0
         var s: [UInt8] = []
         while i < p.count {
-            let (_, l) = scalarAt(p, i)
-            s.removeAll(keepingCapacity: true)
-            if i > 0 { s.append(contentsOf: prefix) }
-            s.append(contentsOf: p[i..<(i + l)])
-            if i + l == p.count { s.append(contentsOf: suffix) }
+            let l = symbolText(p, at: i, into: &s)
             i += l
             if let id = vocab.get(s) {
                 if let u = pendingUnk { syms.append(u); pendingUnk = nil }
